@@ -9,6 +9,7 @@ import socket
 GREETING = "Hello 👋\n"
 
 
+# --8<-- [start:parse_args]
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -16,8 +17,10 @@ def parse_args() -> argparse.Namespace:
     # the tests start many servers side by side.
     parser.add_argument("--port", type=int, default=6379, help="port to listen on")
     return parser.parse_args()
+# --8<-- [end:parse_args]
 
 
+# --8<-- [start:main]
 def main() -> None:
     args = parse_args()
     # create_server() does socket(), setsockopt(SO_REUSEADDR), bind() and
@@ -35,10 +38,13 @@ def main() -> None:
                 client.sendall(GREETING.encode("utf-8"))
             # Leaving the `with` block closes the client socket: the client
             # sees the end of the stream, and we go back to accept().
+# --8<-- [end:main]
 
 
+# --8<-- [start:entry_point]
 if __name__ == "__main__":
     try:
         main()
     except KeyboardInterrupt:
         pass  # Ctrl-C is how you stop this server; no traceback needed.
+# --8<-- [end:entry_point]

@@ -1,0 +1,126 @@
+"""Small clients the tests talk to servers with.
+
+redis-py is the client for most Redis-behaviour tests. These exist for what it
+cannot do: speak the toy line protocol of steps 02-04, send exact bytes, and
+watch a connection being closed.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+
+TIMEOUT = 10  # seconds; a server that hangs fails the test instead of stalling the suite
+
+
+class RawConnection:
+    """A socket that sends bytes as given and reads replies exactly."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
+        self.reader = self.sock.makefile("rb")
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def read_line(self) -> bytes:
+        """One line, with its line ending; b"" once the server has hung up."""
+        return self.reader.readline()
+
+    def read_exactly(self, size: int) -> bytes:
+        return self.reader.read(size)
+
+    def expect(self, expected: bytes) -> None:
+        """Read as many bytes as `expected` has and check they are those bytes."""
+        assert self.read_exactly(len(expected)) == expected
+
+    def read_until_closed(self) -> bytes:
+        """Everything the server sends until it hangs up."""
+        return self.reader.read()
+
+    def is_closed_by_server(self) -> bool:
+        return self.reader.read(1) == b""
+
+    def is_silent_for(self, seconds: float) -> bool:
+        """True if the server sends nothing for that long (and has not hung up)."""
+        readable, _, _ = select.select([self.sock], [], [], seconds)
+        return not readable
+
+    def read_reply(self) -> object:
+        """One RESP2 reply as a Python value (see `decode_reply`)."""
+        return decode_reply(self.reader)
+
+    def call(self, *words: str | bytes) -> object:
+        """Send a command as a RESP array and read its reply."""
+        self.send(encode_command(*words))
+        return self.read_reply()
+
+
+class Status(str):
+    """A simple-string reply, +OK."""
+
+
+class ErrorReply(str):
+    """An error reply, -ERR ..."""
+
+
+def encode_command(*words: str | bytes) -> bytes:
+    parts = [word.encode() if isinstance(word, str) else word for word in words]
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%b\r\n" % (len(part), part) for part in parts)
+
+
+def decode_reply(reader) -> object:
+    """Status and ErrorReply for +/-, int, bytes or None for bulk strings, list or None for arrays."""
+    line = reader.readline()
+    if not line.endswith(b"\r\n"):
+        raise ConnectionError(f"connection closed or reply cut short: {line!r}")
+    kind, body = line[:1], line[1:-2]
+    if kind == b"+":
+        return Status(body.decode())
+    if kind == b"-":
+        return ErrorReply(body.decode())
+    if kind == b":":
+        return int(body)
+    if kind == b"$":
+        if int(body) == -1:
+            return None
+        data = reader.read(int(body) + 2)
+        assert data.endswith(b"\r\n"), data
+        return data[:-2]
+    if kind == b"*":
+        return None if int(body) == -1 else [decode_reply(reader) for _ in range(int(body))]
+    raise AssertionError(f"not a RESP2 reply: {line!r}")
+
+
+class Client:
+    """Talks to any step in words, whatever its protocol: the line protocol of
+    steps 02-04 or RESP from step 05 on. Replies come back as text, so one test
+    can state a behaviour that every step and real Redis share."""
+
+    def __init__(self, host: str, port: int, resp: bool) -> None:
+        self.connection = RawConnection(host, port)
+        self.resp = resp
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def call(self, *words: str) -> str:
+        if not self.resp:
+            self.connection.send(" ".join(words).encode() + b"\n")
+            return self.connection.read_line().decode().rstrip("\n")
+        reply = self.connection.call(*words)
+        if reply is None:
+            return "(nil)"
+        return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+    def send_partial(self, text: str) -> None:
+        """Send the start of a command and no more: a client typing slowly."""
+        data = encode_command(*text.split())[:-3] if self.resp else text.encode()
+        self.connection.send(data)
+
+    def is_closed_by_server(self) -> bool:
+        return self.connection.is_closed_by_server()

@@ -1,0 +1,309 @@
+"""How the suite decides which server each test talks to.
+
+tests/test_NN_slug.py holds what step NN introduces. Each of its tests runs
+against step NN and every later step, unless it is marked
+`@pytest.mark.until(M)`: step M retired that behaviour (the line protocol of
+steps 02-04 retires at step 05). Test ids say which server ran: [step05],
+[redis], [custom].
+
+    pytest                    every test against every step it applies to
+    pytest --step 3           what step 03 must satisfy: tests of 01-03, against step 03
+    pytest --against-redis    the Redis-behaviour tests, against a real redis-server
+    pytest --step 5 --server-cmd './my-server --port {port}'
+                              step 05's tests against a server you wrote
+
+Each (test module, server) pair starts one server process, shared by the
+module's tests and stopped at the end. Tests keep out of each other's way by
+using key names of their own (the `key` fixture); where the server knows
+FLUSHALL, the data is also wiped between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import redis
+
+from clients import Client, RawConnection
+
+ROOT = Path(__file__).resolve().parent.parent
+STEPS = {int(path.name[:2]): path for path in sorted((ROOT / "steps").glob("[0-9][0-9]_*"))}
+FIRST_RESP_STEP = 5  # steps before this speak the toy line protocol
+STARTUP_TIMEOUT = 10  # seconds
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("steps", "which server the tests run against")
+    group.addoption("--step", type=int, metavar="N",
+                    help="run what step N must satisfy: the tests of steps 01..N, against step N")
+    group.addoption("--against-redis", action="store_true",
+                    help="run the Redis-behaviour tests against a real redis-server, to prove them")
+    group.addoption("--server-cmd", metavar="CMD",
+                    help="with --step N: run step N's tests against your own server, "
+                         "started by CMD, where {port} stands for the port to listen on")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "until(step): the behaviour is retired at that step")
+    config.addinivalue_line("markers", "not_redis(reason): the test is about this series' "
+                                       "own protocol or command line, so it skips against Redis")
+    config.addinivalue_line("markers", "own_steps(reason): the test needs our step's files "
+                                       "(command-line options, scripts), so it skips for --server-cmd")
+    if config.getoption("--server-cmd") and config.getoption("--step") is None:
+        raise pytest.UsageError("--server-cmd needs --step N: which step's tests to run")
+    if config.getoption("--server-cmd") and config.getoption("--against-redis"):
+        raise pytest.UsageError("--server-cmd and --against-redis each choose the server; pick one")
+    step = config.getoption("--step")
+    if step is not None and step not in STEPS:
+        raise pytest.UsageError(f"--step {step}: there is no such step; steps are {sorted(STEPS)}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server to test: one of our steps, a real redis-server, or a reader's own."""
+
+    kind: str  # "step", "redis" or "custom"
+    step: int  # whose behaviour is expected; for Redis, the newest step
+
+    @property
+    def id(self) -> str:
+        return f"step{self.step:02d}" if self.kind == "step" else self.kind
+
+    @property
+    def speaks_resp(self) -> bool:
+        return self.step >= FIRST_RESP_STEP
+
+
+def line_protocol(test):
+    """Marks a test of the line protocol's own details: ours, not Redis's, and retired at step 05."""
+    return pytest.mark.until(FIRST_RESP_STEP)(pytest.mark.not_redis("the line protocol of steps 02-04 is ours")(test))
+
+
+def introduced_at(module_name: str) -> int | None:
+    """test_05_resp -> 5; None for modules that are not about one step."""
+    match = re.match(r"test_(\d\d)_", module_name)
+    return int(match.group(1)) if match else None
+
+
+def targets_for(config: pytest.Config, first: int, until: int | None) -> list[Target]:
+    applies = [step for step in STEPS if first <= step and (until is None or step < until)]
+    chosen = config.getoption("--step")
+    if chosen is not None:
+        applies = [step for step in applies if step == chosen]
+    if config.getoption("--server-cmd"):
+        return [Target("custom", step) for step in applies]
+    if config.getoption("--against-redis"):
+        # Real Redis stands in for the newest step. Tests of our own line
+        # protocol or command line are marked not_redis and skip there.
+        return [Target("redis", max(STEPS))] if applies else []
+    return [Target("step", step) for step in applies]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    first = introduced_at(metafunc.module.__name__.rpartition(".")[2])
+    if first is None or "target" not in metafunc.fixturenames:
+        return
+    until_marker = metafunc.definition.get_closest_marker("until")
+    until = until_marker.args[0] if until_marker else None
+    targets = targets_for(metafunc.config, first, until)
+    # scope="module": one server per (module, target), shared by the module's tests.
+    metafunc.parametrize("target", targets, ids=[t.id for t in targets], scope="module")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A test with no server to run against (say, a test of step 05 under
+    # --step 3) is left out rather than reported as skipped.
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if "target" in getattr(item, "fixturenames", ()) and not (
+                callspec and isinstance(callspec.params.get("target"), Target)):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _skip_what_does_not_apply(request: pytest.FixtureRequest) -> None:
+    target = request.node.callspec.params.get("target") if hasattr(request.node, "callspec") else None
+    if target is None:
+        return
+    not_redis = request.node.get_closest_marker("not_redis")
+    if target.kind == "redis" and not_redis:
+        pytest.skip(f"not Redis behaviour: {not_redis.args[0]}")
+    own_steps = request.node.get_closest_marker("own_steps")
+    if target.kind != "step" and own_steps:
+        pytest.skip(f"needs this series' own step files: {own_steps.args[0]}")
+
+
+# --- starting and stopping servers -------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """A server running in a child process, with the port it listens on."""
+
+    def __init__(self, argv: list[str] | str, port: int | None = None, shell: bool = False) -> None:
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            argv, shell=shell, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self.stderr, start_new_session=True,
+            # Ctrl-C must reach the server even if whoever started pytest ignores it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.host = "127.0.0.1"
+        self.banner = ""
+        if port is None:
+            # Our steps are started with --port 0 and print the port they got.
+            self.banner = self._read_banner()
+            self.port = int(self.banner.rpartition(":")[2])
+        else:
+            self.port = port
+            self._wait_until_accepting()
+
+    def _read_banner(self) -> str:
+        ready, _, _ = select.select([self.process.stdout], [], [], STARTUP_TIMEOUT)
+        line = self.process.stdout.readline().decode().strip() if ready else ""
+        if not re.fullmatch(r"Listening on \S+:\d+", line):
+            self.stop()
+            raise RuntimeError(f"server did not print 'Listening on HOST:PORT', got {line!r}; "
+                               f"stderr: {self.stderr_text()}")
+        return line
+
+    def _wait_until_accepting(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}: {self.stderr_text()}")
+            try:
+                socket.create_connection((self.host, self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not accept connections on port {self.port}")
+
+    def stderr_text(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
+
+    def interrupt(self, timeout: float = 5) -> int:
+        """Press Ctrl-C and wait for the server to exit; returns its exit code."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.interrupt()
+            except subprocess.TimeoutExpired:
+                pass
+        if self.process.poll() is None:
+            # Shell commands (--server-cmd) may have children: end the whole group.
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process.stdout.close()
+
+
+def start_step(step: int, *extra_args: str) -> ServerProcess:
+    return ServerProcess([sys.executable, str(STEPS[step] / "server.py"), "--port", "0", *extra_args])
+
+
+def start_target(config: pytest.Config, target: Target) -> ServerProcess:
+    if target.kind == "step":
+        return start_step(target.step)
+    port = free_port()
+    if target.kind == "redis":
+        return ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                              "--save", "", "--appendonly", "no"], port=port)
+    return ServerProcess(config.getoption("--server-cmd").format(port=port), port=port, shell=True)
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, target: Target) -> Iterator[ServerProcess]:
+    process = start_target(request.config, target)
+    yield process
+    process.stop()
+    if target.kind == "step":
+        # A client thread that died with an exception leaves a traceback here
+        # even if the server kept serving: that is a bug, not bad luck.
+        assert "Traceback" not in process.stderr_text(), process.stderr_text()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_data(request: pytest.FixtureRequest) -> None:
+    """Wipe the data before each test where the server knows how."""
+    if "server" not in request.fixturenames:
+        return
+    target: Target = request.getfixturevalue("target")
+    if not target.speaks_resp:
+        return
+    server: ServerProcess = request.getfixturevalue("server")
+    connection = RawConnection(server.host, server.port)
+    try:
+        connection.call("FLUSHALL")  # before step 08 this is an unknown command: fine
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def key(request: pytest.FixtureRequest) -> str:
+    """A key name no other test uses, so tests never see each other's data."""
+    return f"{request.node.originalname}:key"
+
+
+@pytest.fixture
+def connect(server: ServerProcess, target: Target) -> Iterator:
+    """connect() opens a Client that speaks the target's protocol; all are closed after the test."""
+    opened: list[Client] = []
+
+    def open_client() -> Client:
+        client = Client(server.host, server.port, resp=target.speaks_resp)
+        opened.append(client)
+        return client
+
+    yield open_client
+    for client in opened:
+        client.close()
+
+
+@pytest.fixture
+def raw(server: ServerProcess) -> Iterator:
+    """raw() opens a RawConnection for byte-exact protocol tests."""
+    opened: list[RawConnection] = []
+
+    def open_raw() -> RawConnection:
+        connection = RawConnection(server.host, server.port)
+        opened.append(connection)
+        return connection
+
+    yield open_raw
+    for connection in opened:
+        connection.close()
+
+
+@pytest.fixture
+def r(server: ServerProcess) -> Iterator[redis.Redis]:
+    """The real redis-py client, speaking RESP2 (redis-py 8 defaults to RESP3)."""
+    client = redis.Redis(host=server.host, port=server.port, protocol=2, socket_timeout=30)
+    yield client
+    client.close()
