@@ -208,7 +208,8 @@ class ServerProcess:
 
     def interrupt(self, timeout: float = 5) -> int:
         """Press Ctrl-C and wait for the server to exit; returns its exit code."""
-        self.process.send_signal(signal.SIGINT)
+        # To the whole process group, as a terminal does: a --server-cmd shell passes it on.
+        os.killpg(self.process.pid, signal.SIGINT)
         return self.process.wait(timeout)
 
     def stop(self) -> None:
@@ -218,7 +219,6 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 pass
         if self.process.poll() is None:
-            # Shell commands (--server-cmd) may have children: end the whole group.
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.process.stdout.close()
