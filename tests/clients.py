@@ -54,7 +54,7 @@ class RawConnection:
         """One RESP2 reply as a Python value (see `decode_reply`)."""
         return decode_reply(self.reader)
 
-    def call(self, *words: str | bytes) -> object:
+    def call(self, *words: str | bytes | int) -> object:
         """Send a command as a RESP array and read its reply."""
         self.send(encode_command(*words))
         return self.read_reply()
@@ -68,8 +68,8 @@ class ErrorReply(str):
     """An error reply, -ERR ..."""
 
 
-def encode_command(*words: str | bytes) -> bytes:
-    parts = [word.encode() if isinstance(word, str) else word for word in words]
+def encode_command(*words: str | bytes | int) -> bytes:
+    parts = [word if isinstance(word, bytes) else str(word).encode() for word in words]
     return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%b\r\n" % (len(part), part) for part in parts)
 
 

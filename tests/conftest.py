@@ -233,8 +233,9 @@ def start_target(config: pytest.Config, target: Target) -> ServerProcess:
         return start_step(target.step)
     port = free_port()
     if target.kind == "redis":
-        return ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"], port=port)
+        # DEBUG is allowed so that tests can switch active expiry off, as Redis's own tests do.
+        return ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no", "--enable-debug-command", "yes"], port=port)
     return ServerProcess(config.getoption("--server-cmd").format(port=port), port=port, shell=True)
 
 
