@@ -61,7 +61,7 @@ class Deadlines:
 
 # --8<-- [start:store]
 class Store:
-    """Keys and values, with optional deadlines. Only the store's thread uses it."""
+    """Keys and values, with optional deadlines. Only the event loop uses it, so it needs no locks."""
 
     def __init__(self) -> None:
         self._data: dict[bytes, bytes] = {}
