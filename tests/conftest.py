@@ -234,8 +234,10 @@ def start_target(config: pytest.Config, target: Target) -> ServerProcess:
     port = free_port()
     if target.kind == "redis":
         # DEBUG is allowed so that tests can switch active expiry off, as Redis's own tests do.
+        # --dir: a test may switch persistence on; its files go to a scratch directory.
         return ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--enable-debug-command", "yes"], port=port)
+                              "--appendonly", "no", "--enable-debug-command", "yes",
+                              "--dir", tempfile.mkdtemp(prefix="redis-test-")], port=port)
     return ServerProcess(config.getoption("--server-cmd").format(port=port), port=port, shell=True)
 
 

@@ -20,6 +20,8 @@ as above, stops the build with an error instead of quietly showing nothing.
 
 This runs in on_page_markdown, before pymdownx.snippets expands includes, so
 a diff marker must be written in the page itself, not in an included file.
+It works line by line and knows nothing of Markdown: a marker line inside a
+code block is expanded too.
 """
 
 from __future__ import annotations

@@ -1,0 +1,246 @@
+"""The documentation site: every step has a page, and every page shows its step.
+
+These tests read files only; they start no server. Together with
+`mkdocs build --strict` they keep the pages and the steps from drifting apart:
+a page includes its code from the step's files rather than pasting it, shows
+a terminal session that the session tests replay against the step, and asks
+for the diff against the previous step through the build-time hook in
+docs/hooks/step_diff.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+import yaml
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+STEP_DIRS = sorted(path for path in (ROOT / "steps").glob("[0-9][0-9]_*") if path.is_dir())
+STEP_NAMES = [path.name for path in STEP_DIRS]
+# The checks of a page's content run on the pages that exist; a missing page
+# fails test_every_step_has_a_page_listed_in_the_nav, once.
+PAGED_STEPS = [path for path in STEP_DIRS if (DOCS / "steps" / f"{path.name}.md").exists()]
+SESSIONS = sorted((DOCS / "sessions").glob("[0-9][0-9]_*.console"))
+
+# --8<-- "steps/02_keep_open/server.py" or --8<-- "steps/02_keep_open/server.py:respond"
+SNIPPET_INCLUDE = re.compile(r'^\s*-+8<-+\s+"(?P<path>[^":]+)(?::(?P<section>[A-Za-z][-_0-9A-Za-z]*))?"\s*$')
+
+
+def load_hook():
+    spec = importlib.util.spec_from_file_location("step_diff", DOCS / "hooks" / "step_diff.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+step_diff = load_hook()
+
+
+class _IgnoreTagsLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, whose `!!python/name:` tags safe_load refuses."""
+
+
+_IgnoreTagsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: suffix)
+_IgnoreTagsLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def nav_pages(entries) -> list[str]:
+    pages = []
+    for entry in entries:
+        if isinstance(entry, str):
+            pages.append(entry)
+        elif isinstance(entry, dict):
+            for value in entry.values():
+                pages += nav_pages(value) if isinstance(value, list) else [value]
+    return pages
+
+
+@pytest.fixture(scope="module")
+def nav() -> list[str]:
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_IgnoreTagsLoader)
+    return nav_pages(config["nav"])
+
+
+def page_of(step: str) -> Path:
+    return DOCS / "steps" / f"{step}.md"
+
+
+def page_text(step: str) -> str:
+    return page_of(step).read_text(encoding="utf-8")
+
+
+def includes(text: str) -> list[tuple[str, str | None]]:
+    """(path, section) for every snippet include in a page."""
+    return [(m["path"], m["section"]) for line in text.splitlines() if (m := SNIPPET_INCLUDE.match(line))]
+
+
+def all_pages() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+# --- every step has a page that shows it ----------------------------------------------------
+
+
+@pytest.mark.parametrize("step", STEP_NAMES)
+def test_every_step_has_a_page_listed_in_the_nav(step, nav):
+    assert page_of(step).exists(), f"docs/steps/{step}.md is missing"
+    assert f"steps/{step}.md" in nav, f"docs/steps/{step}.md is not in mkdocs.yml's nav"
+
+
+def test_the_nav_lists_the_steps_in_order(nav):
+    listed = [Path(page).stem for page in nav if page.startswith("steps/")]
+    assert listed == sorted(listed)
+
+
+@pytest.mark.parametrize(
+    "step, source",
+    [(step.name, source.relative_to(step).as_posix())
+     for step in PAGED_STEPS for source in sorted(step.rglob("*.py")) if "__pycache__" not in source.parts],
+)
+def test_every_page_includes_each_python_file_of_its_step(step, source):
+    included = {path for path, _section in includes(page_text(step))}
+    assert f"steps/{step}/{source}" in included, (
+        f'docs/steps/{step}.md never includes steps/{step}/{source}: add --8<-- "steps/{step}/{source}" '
+        "(or one of its sections) instead of pasting code"
+    )
+
+
+@pytest.mark.parametrize("step", [path.name for path in PAGED_STEPS])
+def test_every_page_has_a_session_file(step):
+    assert (DOCS / "sessions" / f"{step}.console").exists(), f"docs/sessions/{step}.console is missing"
+
+
+@pytest.mark.parametrize("step", [path.name for path in PAGED_STEPS])
+def test_every_page_includes_its_session_file(step):
+    assert (f"docs/sessions/{step}.console", None) in includes(page_text(step)), (
+        f'add --8<-- "docs/sessions/{step}.console" inside a console fence to docs/steps/{step}.md'
+    )
+
+
+@pytest.mark.parametrize("session", SESSIONS, ids=[path.stem for path in SESSIONS])
+def test_every_session_file_belongs_to_a_step(session):
+    assert session.stem in STEP_NAMES, f"{session.name} names no step folder"
+
+
+@pytest.mark.parametrize("session", SESSIONS, ids=[path.stem for path in SESSIONS])
+def test_every_session_file_starts_with_a_command(session):
+    lines = session.read_text(encoding="utf-8").splitlines()
+    assert lines and lines[0].startswith("$ "), "a session is commands ('$ ...') each followed by its output"
+
+
+@pytest.mark.parametrize("step", [path.name for path in PAGED_STEPS if path != STEP_DIRS[0]])
+def test_every_page_after_the_first_shows_the_diff_from_the_previous_step(step):
+    previous = STEP_NAMES[STEP_NAMES.index(step) - 1]
+    markers = [(m["old"], m["new"]) for line in page_text(step).splitlines()
+               if (m := step_diff.DIFF_MARKER.match(line))]
+    assert (previous, step) in markers, f"add <!-- diff: {previous} {step} --> to docs/steps/{step}.md"
+
+
+# --- includes and diff markers point at things that exist ----------------------------------
+
+
+@pytest.mark.parametrize("page", all_pages(), ids=lambda page: page.relative_to(DOCS).as_posix())
+def test_every_snippet_include_names_an_existing_file_and_section(page):
+    for path, section in includes(page.read_text(encoding="utf-8")):
+        target = ROOT / path
+        assert target.is_file(), f"{path} does not exist"
+        if section:
+            text = target.read_text(encoding="utf-8")
+            assert re.search(rf"-8<-+\s+\[\s*start\s*:\s*{re.escape(section)}\s*\]", text), (
+                f"{path} has no section marker [start:{section}]"
+            )
+
+
+@pytest.mark.parametrize("page", all_pages(), ids=lambda page: page.relative_to(DOCS).as_posix())
+def test_every_diff_marker_names_two_existing_steps(page):
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        if step_diff.DIFF_MARKER_ATTEMPT.match(line):
+            match = step_diff.DIFF_MARKER.match(line)
+            assert match, f"line {number}: malformed diff marker {line.strip()!r}"
+            for step in (match["old"], match["new"]):
+                assert step in STEP_NAMES, f"line {number}: diff marker names {step!r}, which is not a step"
+
+
+# --- the diff hook ---------------------------------------------------------------------------
+
+
+def write_step(root: Path, name: str, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        path = root / name / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_a_diff_marker_becomes_a_titled_diff_block_for_each_changed_file():
+    rendered = step_diff.expand_diff_markers("<!-- diff: 02_keep_open 03_many_clients -->", ROOT / "steps")
+    assert rendered.startswith('```diff title="server.py"')
+    assert "+import threading" in rendered.splitlines()
+    assert rendered.endswith("```")
+
+
+def test_a_diff_keeps_the_indentation_of_its_marker():
+    rendered = step_diff.expand_diff_markers("    <!-- diff: 02_keep_open 03_many_clients -->", ROOT / "steps")
+    assert all(line.startswith("    ") for line in rendered.splitlines() if line)
+
+
+def test_a_diff_leaves_out_snippet_section_markers(tmp_path):
+    write_step(tmp_path, "01_a", {"server.py": "x = 1\n"})
+    write_step(tmp_path, "02_b", {"server.py": "# --8<-- [start:x]\nx = 1\n    # --8<-- [end:x]\n"})
+    rendered = "\n".join(step_diff.render_diff(tmp_path, "01_a", "02_b"))
+    assert "8<" not in rendered
+    assert "No Python file changed" in rendered
+
+
+def test_a_diff_of_real_steps_never_shows_a_section_marker():
+    for old, new in zip(STEP_NAMES, STEP_NAMES[1:]):
+        assert "8<-" not in "\n".join(step_diff.render_diff(ROOT / "steps", old, new))
+
+
+def test_a_diff_marks_new_and_removed_files(tmp_path):
+    write_step(tmp_path, "01_a", {"server.py": "a\n", "gone.py": "old\n"})
+    write_step(tmp_path, "02_b", {"server.py": "a\n", "resp.py": "new\n"})
+    rendered = step_diff.render_diff(tmp_path, "01_a", "02_b")
+    titles = [line for line in rendered if line.startswith("```diff")]
+    assert titles == ['```diff title="gone.py (removed)"', '```diff title="resp.py (new file)"']
+    assert "+new" in rendered and "-old" in rendered
+
+
+def test_a_diff_covers_python_source_files_only(tmp_path):
+    write_step(tmp_path, "01_a", {"server.py": "a\n", "notes.txt": "x\n"})
+    write_step(tmp_path, "02_b", {"server.py": "a\n", "notes.txt": "y\n", "__pycache__/junk.py": "z\n"})
+    rendered = "\n".join(step_diff.render_diff(tmp_path, "01_a", "02_b"))
+    assert "No Python file changed" in rendered
+
+
+def test_a_diff_marker_naming_a_missing_step_fails_the_build():
+    with pytest.raises(PluginError, match="09_nowhere"):
+        step_diff.expand_diff_markers("<!-- diff: 01_hello 09_nowhere -->", ROOT / "steps")
+
+
+def test_a_malformed_diff_marker_fails_the_build():
+    with pytest.raises(PluginError, match="malformed"):
+        step_diff.expand_diff_markers("<!-- diff: 01_hello -->", ROOT / "steps")
+
+
+# --- what pymdownx.snippets does with section markers ---------------------------------------
+
+
+def test_a_whole_file_include_shows_no_section_markers():
+    # The pages rely on this: "Whole file" tabs include files full of
+    # "# --8<-- [start:name]" lines, and readers must not see them.
+    md = markdown.Markdown(extensions=["pymdownx.snippets"],
+                           extension_configs={"pymdownx.snippets": {"base_path": [str(ROOT)], "check_paths": True}})
+    for step in STEP_DIRS:
+        for source in step.glob("*.py"):
+            text = source.read_text(encoding="utf-8")
+            if "8<-" not in text:
+                continue
+            lines = md.preprocessors["snippet"].run([f'--8<-- "{source.relative_to(ROOT).as_posix()}"'])
+            assert lines, f"{source} included nothing"
+            assert not [line for line in lines if "8<-" in line], f"{source}: section markers shown"
