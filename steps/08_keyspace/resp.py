@@ -60,6 +60,7 @@ class RequestParser:
     to its size, however it is split up.
     """
 
+    # --8<-- [start:parser_state]
     def __init__(self) -> None:
         self._buffer = bytearray()
         self._pos = 0  # where the unparsed bytes start
@@ -74,7 +75,9 @@ class RequestParser:
         del self._buffer[: self._pos]
         self._pos = 0
         self._buffer += data
+    # --8<-- [end:parser_state]
 
+    # --8<-- [start:next_command]
     def next_command(self) -> list[bytes] | None:
         """Return the next complete command, or None until more bytes arrive.
 
@@ -96,7 +99,9 @@ class RequestParser:
                 if command:
                     return command
                 # An empty line is not a command either.
+    # --8<-- [end:next_command]
 
+    # --8<-- [start:read_line]
     def _read_line(self, too_long: str) -> bytes | None:
         """Read a "*<n>" or "$<n>" header line, without its "\\r\\n"."""
         end = self._buffer.find(b"\r", self._pos)
@@ -109,7 +114,9 @@ class RequestParser:
         line = bytes(self._buffer[self._pos : end])
         self._pos = end + 2  # like Redis, we trust the byte after "\r" to be "\n"
         return line
+    # --8<-- [end:read_line]
 
+    # --8<-- [start:array]
     def _read_array_header(self) -> bool:
         line = self._read_line("Protocol error: too big mbulk count string")
         if line is None:
@@ -144,7 +151,9 @@ class RequestParser:
             self._items_left -= 1
         command, self._args = self._args, []
         return command
+    # --8<-- [end:array]
 
+    # --8<-- [start:inline]
     def _read_inline(self) -> list[bytes] | None:
         end = self._buffer.find(b"\n", self._pos)
         if end == -1:
@@ -157,6 +166,7 @@ class RequestParser:
         if words is None:
             raise ProtocolError("Protocol error: unbalanced quotes in request")
         return words
+    # --8<-- [end:inline]
 # --8<-- [end:parser]
 
 
