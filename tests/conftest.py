@@ -269,6 +269,29 @@ def _fresh_data(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
+def call(raw):
+    """call(*words): send one command, get Redis's exact reply (redis-py maps some, e.g. OK to True)."""
+    return raw().call
+
+
+@pytest.fixture
+def no_active_expiry(r):
+    """Switch the active expiry cycle off, as Redis's own tests do, so only lazy expiry deletes keys."""
+    r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    yield
+    r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
+@pytest.fixture(scope="module")
+def reference_redis(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    """A real redis-server of the test's own, whatever the target: differential
+    tests send it the same commands as the target and compare the replies."""
+    process = start_target(request.config, Target("redis", max(STEPS)))
+    yield process
+    process.stop()
+
+
+@pytest.fixture
 def key(request: pytest.FixtureRequest) -> str:
     """A key name no other test uses, so tests never see each other's data."""
     return f"{request.node.originalname}:key"

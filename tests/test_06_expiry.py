@@ -10,20 +10,6 @@ def ms_now() -> int:
     return time.time_ns() // 1_000_000
 
 
-@pytest.fixture
-def no_active_expiry(r):
-    """Switch Redis's active expiry cycle off, so only lazy expiry can delete keys."""
-    r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
-    yield
-    r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
-
-
-@pytest.fixture
-def call(raw):
-    """Send one command and get Redis's exact reply; redis-py would turn SET's "OK" into True."""
-    return raw().call
-
-
 def wait_until(condition, timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -10,7 +10,8 @@
 Python's fnmatch is close but not the same (it has no backslash escapes, it
 treats "[!a]" as negation and normalizes case on some systems), so we follow
 Redis's own matcher, quirks included: an unclosed "[" takes the rest of the
-pattern as its set, and a backslash works inside brackets too.
+pattern as its set, a backslash works inside brackets too, and an empty
+string matches nothing but the empty pattern.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ def glob_match(pattern: bytes, string: bytes, nocase: bool = False) -> bool:
     one more byte and retry from there. That takes O(len(pattern) * len(string))
     at worst, where naive recursion can take exponential time.
     """
+    if not string:
+        # Redis's matcher stops before reading the pattern when the string is
+        # empty, so only the empty pattern matches an empty key: not even "**".
+        # (KEYS * and SCAN MATCH * still list it: for "*" they skip matching.)
+        return not pattern
     p = s = 0
     star = -1  # position in the pattern just after the last "*" seen
     star_s = 0  # where in the string that "*" stopped swallowing

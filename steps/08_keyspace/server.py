@@ -105,6 +105,7 @@ class Server:
                 self.cron()
                 next_cron = time.monotonic() + 1 / self.hz
 
+    # --8<-- [start:cron]
     @property
     def hz(self) -> int:
         """How many times a second cron runs; CONFIG SET hz changes it."""
@@ -120,6 +121,7 @@ class Server:
         self.first_db = (self.first_db + 1) % len(databases)
         for db in databases[self.first_db:] + databases[:self.first_db]:
             db.expire_some_keys(time_budget=ends - time.monotonic())
+    # --8<-- [end:cron]
 
     def accept(self, listener: socket.socket) -> None:
         while True:  # take every client that is waiting, not just one

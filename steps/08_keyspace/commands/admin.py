@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from commands.base import (COMMANDS, SYNTAX_ERROR, Command, CommandError, Session, as_text, command,
-                           database_index)
+from commands.base import (COMMANDS, SYNTAX_ERROR, Command, CommandError, Session, as_text, c_int,
+                           check_database, command)
 from glob_match import glob_match
 from resp import OK, Reply, SimpleString, parse_int64
 
@@ -43,8 +43,11 @@ def flushall(session: Session, args: list[bytes]) -> Reply:
 @command("swapdb", 3, "write fast", (0, 0, 0), "server", "4.0.0", "Swaps two Redis databases",
          "index1 index2")
 def swapdb(session: Session, args: list[bytes]) -> Reply:
-    first = database_index(session, args[1], "ERR invalid first DB index")
-    second = database_index(session, args[2], "ERR invalid second DB index")
+    # Both numbers are read before either is checked against the number of databases.
+    first = c_int(args[1], "ERR invalid first DB index")
+    second = c_int(args[2], "ERR invalid second DB index")
+    check_database(session, first)
+    check_database(session, second)
     # Clients stay on their database number and see the other data from now on.
     databases = session.server.databases
     databases[first], databases[second] = databases[second], databases[first]
@@ -83,19 +86,26 @@ def check_yes_no(value: bytes) -> bytes:
 
 
 def check_save(value: bytes) -> bytes:
-    # "" (never) or pairs of "<seconds> <changes>". We keep no files yet, but
-    # clients such as redis-benchmark ask for it, so it is stored and reported.
-    numbers = value.split()
-    if len(numbers) % 2 or not all(number.isdigit() for number in numbers):
+    # "" (never save) or pairs of "<seconds> <changes>" separated by single
+    # spaces. We keep no files yet, but clients such as redis-benchmark ask
+    # for it, so it is checked, stored and reported like Redis does.
+    if not value:
+        return value
+    words = value.split(b" ")
+    numbers = [parse_int64(word.removeprefix(b"+")) for word in words]
+    if len(words) % 2 or None in numbers or any(
+            number < (1 if i % 2 == 0 else 0) for i, number in enumerate(numbers)):
         raise ValueError("Invalid save parameters")
-    return b" ".join(numbers)
+    return b" ".join(b"%d" % number for number in numbers)
 
 
 def check_hz(value: bytes) -> bytes:
     number = parse_int64(value)
     if number is None:
         raise ValueError("argument couldn't be parsed into an integer")
-    return b"%d" % min(max(number, 1), 500)  # Redis clamps hz to 1..500
+    if not 0 <= number < 2**31:
+        raise ValueError("argument must be between 0 and 2147483647 inclusive")
+    return b"%d" % min(max(number, 1), 500)  # then Redis clamps it to 1..500
 
 
 # The parameters this step has: their checks, or None for read-only ones.
@@ -111,34 +121,41 @@ DEFAULT_CONFIG = {"save": b"", "appendonly": b"no", "hz": b"10", "databases": b"
 @command("config|get", -3, "admin noscript loading stale", (0, 0, 0), "server", "2.0.0",
          "Get the values of configuration parameters", "parameter [parameter ...]")
 def config_get(session: Session, args: list[bytes]) -> Reply:
-    reply: list[Reply] = []
-    for name, value in session.server.config.items():
-        if any(glob_match(pattern, name.encode(), nocase=True) for pattern in args[2:]):
-            reply += [name.encode(), value]
-    return reply
+    config = session.server.config
+    found: dict[bytes, bytes] = {}
+    for pattern in args[2:]:
+        if any(char in pattern for char in b"*?["):
+            found.update((name.encode(), value) for name, value in config.items()
+                         if glob_match(pattern, name.encode(), nocase=True))
+        elif pattern.decode("utf-8", "surrogateescape").lower() in config:
+            # A plain name is looked up directly, and replied as it was typed.
+            found[pattern] = config[pattern.decode("utf-8", "surrogateescape").lower()]
+    return [item for pair in found.items() for item in pair]
 
 
 @command("config|set", -4, "admin noscript loading stale", (0, 0, 0), "server", "2.0.0",
          "Set configuration parameters to the given values", "parameter value [parameter value ...]")
 def config_set(session: Session, args: list[bytes]) -> Reply:
     if len(args) % 2:
-        raise CommandError("ERR wrong number of arguments for 'config|set' command")
-    changes: dict[str, bytes] = {}
-    # All or nothing: every parameter is checked before any is changed.
-    for raw_name, value in zip(args[2::2], args[3::2]):
-        name = raw_name.decode("utf-8", "surrogateescape").lower()
+        raise CommandError(SYNTAX_ERROR)
+    pairs = [(raw_name.decode("utf-8", "surrogateescape").lower(), raw_name, value)
+             for raw_name, value in zip(args[2::2], args[3::2])]
+    # All or nothing, in Redis's order: every name is checked before any value,
+    # and nothing changes unless every value is good.
+    seen = set()
+    for name, raw_name, _value in pairs:
         if name not in CONFIG_CHECKS:
             raise CommandError(f"ERR Unknown option or number of arguments for CONFIG SET - '{as_text(raw_name)}'")
-        failed = f"ERR CONFIG SET failed (possibly related to argument '{name}') - "
-        if name in changes:
-            raise CommandError(failed + "duplicate parameter")
-        check = CONFIG_CHECKS[name]
-        if check is None:
-            raise CommandError(failed + "can't set immutable config")
+        if name in seen or CONFIG_CHECKS[name] is None:
+            problem = "duplicate parameter" if name in seen else "can't set immutable config"
+            raise CommandError(f"ERR CONFIG SET failed (possibly related to argument '{as_text(raw_name)}') - {problem}")
+        seen.add(name)
+    changes: dict[str, bytes] = {}
+    for name, _raw_name, value in pairs:
         try:
-            changes[name] = check(value)
+            changes[name] = CONFIG_CHECKS[name](value)
         except ValueError as error:
-            raise CommandError(failed + str(error)) from None
+            raise CommandError(f"ERR CONFIG SET failed (possibly related to argument '{name}') - {error}") from None
     session.server.config.update(changes)
     return OK
 # --8<-- [end:config]
@@ -181,7 +198,8 @@ def command_docs(session: Session, args: list[bytes]) -> Reply:
 def command_list(session: Session, args: list[bytes]) -> Reply:
     if len(args) > 2:
         raise CommandError(SYNTAX_ERROR)  # FILTERBY is not supported here
-    return [name.encode() for name in COMMANDS]
+    return [name.encode() for entry in COMMANDS.values()
+            for name in [entry.name, *(sub.name for sub in entry.subcommands.values())]]
 
 
 def find(name: bytes) -> Command | None:

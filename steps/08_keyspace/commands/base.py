@@ -139,11 +139,22 @@ def integer_arg(arg: bytes, error: str = NOT_AN_INTEGER) -> int:
     return number
 
 
-def database_index(session: Session, arg: bytes, not_a_number: str = NOT_AN_INTEGER) -> int:
-    """A database number for SELECT, MOVE, SWAPDB and COPY ... DB."""
-    index = parse_int64(arg)
-    if index is None or not -(2**31) <= index < 2**31:  # Redis reads it as a C int
-        raise CommandError(not_a_number)
+def c_int(arg: bytes, error: str | None = None) -> int:
+    """An argument Redis reads as a C int (32 bits), with its errors, or `error` for both."""
+    number = parse_int64(arg)
+    if number is None:
+        raise CommandError(error or NOT_AN_INTEGER)
+    if not -(2**31) <= number < 2**31:
+        raise CommandError(error or "ERR value is out of range, value must between -2147483648 and 2147483647")
+    return number
+
+
+def database_index(session: Session, arg: bytes) -> int:
+    """A database number for SELECT, MOVE and COPY ... DB."""
+    return check_database(session, c_int(arg))
+
+
+def check_database(session: Session, index: int) -> int:
     if not 0 <= index < len(session.server.databases):
         raise CommandError("ERR DB index is out of range")
     return index
