@@ -7,8 +7,13 @@ watch a connection being closed.
 
 from __future__ import annotations
 
+import os
+import pty
+import re
 import select
 import socket
+import subprocess
+import time
 
 TIMEOUT = 10  # seconds; a server that hangs fails the test instead of stalling the suite
 
@@ -124,3 +129,38 @@ class Client:
 
     def is_closed_by_server(self) -> bool:
         return self.connection.is_closed_by_server()
+
+
+class InteractiveCli:
+    """redis-cli in interactive mode. It only asks COMMAND DOCS, and offers
+    help and hints, when it believes a person is typing: on a terminal. So it
+    gets a pseudo-terminal, and we type into it."""
+
+    def __init__(self, port: int) -> None:
+        self.terminal, follower = pty.openpty()
+        self.process = subprocess.Popen(["redis-cli", "-p", str(port)], stdin=follower, stdout=follower,
+                                        stderr=follower, env={**os.environ, "TERM": "dumb", "HOME": "/nonexistent"})
+        os.close(follower)
+        self.output = b""
+
+    def type(self, line: str) -> None:
+        os.write(self.terminal, line.encode() + b"\r\n")
+
+    def read_until(self, wanted: str) -> str:
+        """All it printed so far, up to the end of the first line holding `wanted`,
+        without its colours and the carriage returns the terminal adds."""
+        deadline = time.monotonic() + TIMEOUT
+        while not re.search(re.escape(wanted.encode()) + rb".*\n", self.output) and time.monotonic() < deadline:
+            if select.select([self.terminal], [], [], 0.1)[0]:
+                self.output += os.read(self.terminal, 4096)
+        return re.sub(r"\x1b\[[0-9;]*m", "", self.output.decode(errors="replace")).replace("\r", "")
+
+    def quit(self) -> int:
+        """Type quit; returns redis-cli's exit code."""
+        self.type("quit")
+        return self.process.wait(timeout=TIMEOUT)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        os.close(self.terminal)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import re
 import select
-import shlex
 import signal
 import socket
 import subprocess

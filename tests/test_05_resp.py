@@ -5,16 +5,15 @@ runs this file against a real redis-server to prove it.
 """
 
 import os
-import pty
 import random
 import re
-import select
 import subprocess
 import threading
-import time
 
 import pytest
 import redis
+
+from clients import InteractiveCli
 
 # --- replies, through the real redis-py client --------------------------------------------
 
@@ -356,28 +355,16 @@ def test_redis_cli_runs_commands(server, key):
 
 def test_redis_cli_starts_interactively_and_finds_help(server):
     # Interactive redis-cli asks COMMAND DOCS first; a bad answer crashes it or
-    # leaves `help` empty. It only runs interactively on a terminal, so give it one.
-    leader, follower = pty.openpty()
-    cli = subprocess.Popen(["redis-cli", "-p", str(server.port)], stdin=follower, stdout=follower,
-                           stderr=follower, env={**os.environ, "TERM": "dumb", "HOME": "/nonexistent"})
-    os.close(follower)
+    # leaves `help` empty.
+    cli = InteractiveCli(server.port)
     try:
-        os.write(leader, b"PING\r\nhelp GET\r\n")
-        output = read_until(leader, b"Get the value of a key")
-        assert b"PONG" in output
-        os.write(leader, b"quit\r\n")
-        assert cli.wait(timeout=10) == 0
+        cli.type("PING")
+        cli.type("help GET")
+        output = cli.read_until("Get the value of a key")
+        assert "PONG" in output and "Get the value of a key" in output
+        assert cli.quit() == 0
     finally:
-        cli.kill()
-        os.close(leader)
-
-
-def read_until(fd: int, wanted: bytes, timeout: float = 10) -> bytes:
-    output, deadline = b"", time.monotonic() + timeout
-    while wanted not in output and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.1)[0]:
-            output += os.read(fd, 4096)
-    return output
+        cli.close()
 
 
 def test_redis_benchmark_runs_pipelined_set_get_and_ping(server):

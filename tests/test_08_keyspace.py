@@ -8,18 +8,15 @@ or patterns to the server under test and to a real redis-server side by side,
 and compare every reply.
 """
 
-import os
-import pty
 import random
 import re
-import select
 import subprocess
 import time
 
 import pytest
 import redis
 
-from clients import RawConnection
+from clients import InteractiveCli, RawConnection
 
 @pytest.fixture
 def on_db(raw):
@@ -856,33 +853,16 @@ def test_redis_benchmark_finds_the_config_it_asks_for(server):
     ("SCAN", "SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]", "Incrementally iterate the keys space"),
 ], ids=["SET", "COPY", "SCAN"])
 def test_redis_cli_help_shows_syntax_and_summary(server, command, syntax, summary):
-    # Interactive redis-cli builds `help` from COMMAND DOCS. It only runs
-    # interactively on a terminal, so give it one.
-    leader, follower = pty.openpty()
-    cli = subprocess.Popen(["redis-cli", "-p", str(server.port)], stdin=follower, stdout=follower,
-                           stderr=follower, env={**os.environ, "TERM": "dumb", "HOME": "/nonexistent"})
-    os.close(follower)
+    # Interactive redis-cli builds `help` from COMMAND DOCS.
+    cli = InteractiveCli(server.port)
     try:
-        os.write(leader, f"help {command}\r\n".encode())
-        output = read_until(leader, b"group:")
-        # Drop the colours, and the carriage returns the terminal adds.
-        text = re.sub(r"\x1b\[[0-9;]*m", "", output.decode(errors="replace")).replace("\r", "")
+        cli.type(f"help {command}")
+        text = cli.read_until("group:")
         assert f"  {syntax}\n" in text
         assert f"  summary: {summary}\n" in text
-        os.write(leader, b"quit\r\n")
-        assert cli.wait(timeout=10) == 0
+        assert cli.quit() == 0
     finally:
-        cli.kill()
-        os.close(leader)
-
-
-def read_until(fd: int, wanted: bytes, timeout: float = 10) -> bytes:
-    """What redis-cli prints, up to the end of the first line that holds `wanted`."""
-    output, deadline = b"", time.monotonic() + timeout
-    while not re.search(re.escape(wanted) + rb".*\n", output) and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.1)[0]:
-            output += os.read(fd, 4096)
-    return output
+        cli.close()
 
 
 # === the rest of the string commands ===============================================================

@@ -82,6 +82,7 @@ def quit_(store: Store, args: list[bytes]) -> Reply:
 
 
 # --8<-- [start:set_options]
+# --8<-- [start:set_command]
 TIME_OPTIONS = (b"EX", b"PX", b"EXAT", b"PXAT")
 
 
@@ -102,31 +103,39 @@ def deadline_from(option: bytes, amount: bytes, command: str) -> int:
     return deadline
 
 
+# Options that exclude each other: NX or XX; one time, or KEEPTTL, or PERSIST.
+EXCLUSIVE = [{b"NX", b"XX"}, {b"KEEPTTL", b"PERSIST", *TIME_OPTIONS}]
+
+
+def parse_options(args: list[bytes], start: int, allowed: set[bytes]) -> tuple[set[bytes], tuple[bytes, bytes] | None]:
+    """Read the options of SET or GETEX from args[start:].
+
+    Returns the options given, and the time option with its number, such as
+    (b"EX", b"10"), if there was one. An option may repeat, but one that is
+    not `allowed` or that excludes an option already given is a syntax error.
+    """
+    given: set[bytes] = set()
+    expiry = None
+    i = start
+    while i < len(args):
+        option = args[i].upper()
+        takes_number = option in TIME_OPTIONS
+        if (option not in allowed or (takes_number and i + 1 == len(args))
+                or any(option in group and given & (group - {option}) for group in EXCLUSIVE)):
+            raise CommandError("ERR syntax error")
+        given.add(option)
+        if takes_number:
+            expiry = (option, args[i + 1])
+            i += 1
+        i += 1
+    return given, expiry
+
+
 def set_(store: Store, args: list[bytes]) -> Reply:
     """SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]"""
     key, value = args[1], args[2]
-    nx = xx = get_old = keep_ttl = False
-    expiry: tuple[bytes, bytes] | None = None
-    i = 3
-    while i < len(args):
-        option = args[i].upper()
-        # Options may repeat, but two that contradict each other (NX with XX,
-        # two different times, a time with KEEPTTL) are a syntax error.
-        if option == b"NX" and not xx:
-            nx = True
-        elif option == b"XX" and not nx:
-            xx = True
-        elif option == b"GET":
-            get_old = True
-        elif option == b"KEEPTTL" and expiry is None:
-            keep_ttl = True
-        elif (option in TIME_OPTIONS and not keep_ttl and i + 1 < len(args)
-              and (expiry is None or expiry[0] == option)):
-            expiry = (option, args[i + 1])
-            i += 1
-        else:
-            raise CommandError("ERR syntax error")
-        i += 1
+    given, expiry = parse_options(args, 3, allowed={b"NX", b"XX", b"GET", b"KEEPTTL", *TIME_OPTIONS})
+    nx, xx, get_old, keep_ttl = (option in given for option in (b"NX", b"XX", b"GET", b"KEEPTTL"))
     deadline = deadline_from(*expiry, "set") if expiry else None
     old = store.get(key)
     if (nx and old is not None) or (xx and old is None):
@@ -137,8 +146,10 @@ def set_(store: Store, args: list[bytes]) -> Reply:
         # next time anyone looks, exactly as in Redis.
         store.set_deadline(key, deadline)
     return old if get_old else OK
+# --8<-- [end:set_command]
 
 
+# --8<-- [start:set_variants]
 def setnx(store: Store, args: list[bytes]) -> Reply:
     return 0 if set_(store, [b"SET", args[1], args[2], b"NX"]) is None else 1
 
@@ -157,19 +168,8 @@ def psetex(store: Store, args: list[bytes]) -> Reply:
 
 def getex(store: Store, args: list[bytes]) -> Reply:
     """GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
-    persist, expiry = False, None
-    i = 2
-    while i < len(args):
-        option = args[i].upper()
-        if option == b"PERSIST" and expiry is None:
-            persist = True
-        elif (option in TIME_OPTIONS and not persist and i + 1 < len(args)
-              and (expiry is None or expiry[0] == option)):
-            expiry = (option, args[i + 1])
-            i += 1
-        else:
-            raise CommandError("ERR syntax error")
-        i += 1
+    given, expiry = parse_options(args, 2, allowed={b"PERSIST", *TIME_OPTIONS})
+    persist = b"PERSIST" in given
     value = store.get(args[1])
     if value is None:
         return None  # a missing key wins over a bad time, as in Redis
@@ -189,10 +189,12 @@ def getdel(store: Store, args: list[bytes]) -> Reply:
     if value is not None:
         store.delete(args[1])
     return value
+# --8<-- [end:set_variants]
 # --8<-- [end:set_options]
 
 
 # --8<-- [start:expire]
+# --8<-- [start:expire_generic]
 def expire_generic(store: Store, args: list[bytes], base_ms: int, in_seconds: bool) -> Reply:
     """EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT: key amount [NX | XX | GT | LT]"""
     options = set()
@@ -230,6 +232,7 @@ def expire_generic(store: Store, args: list[bytes], base_ms: int, in_seconds: bo
     else:
         store.set_deadline(key, deadline)
     return 1
+# --8<-- [end:expire_generic]
 
 
 def expire(store: Store, args: list[bytes]) -> Reply:
@@ -248,6 +251,7 @@ def pexpireat(store: Store, args: list[bytes]) -> Reply:
     return expire_generic(store, args, 0, in_seconds=False)
 
 
+# --8<-- [start:ttl_generic]
 def ttl_generic(store: Store, key: bytes, in_ms: bool, absolute: bool) -> Reply:
     if key not in store:
         return -2
@@ -256,6 +260,7 @@ def ttl_generic(store: Store, key: bytes, in_ms: bool, absolute: bool) -> Reply:
         return -1
     left = deadline if absolute else max(deadline - now_ms(), 0)
     return left if in_ms else (left + 500) // 1000  # seconds are rounded, not cut
+# --8<-- [end:ttl_generic]
 
 
 def ttl(store: Store, args: list[bytes]) -> Reply:

@@ -105,31 +105,39 @@ def deadline_from(option: bytes, amount: bytes, command: str) -> int:
     return deadline
 
 
+# Options that exclude each other: NX or XX; one time, or KEEPTTL, or PERSIST.
+EXCLUSIVE = [{b"NX", b"XX"}, {b"KEEPTTL", b"PERSIST", *TIME_OPTIONS}]
+
+
+def parse_options(args: list[bytes], start: int, allowed: set[bytes]) -> tuple[set[bytes], tuple[bytes, bytes] | None]:
+    """Read the options of SET or GETEX from args[start:].
+
+    Returns the options given, and the time option with its number, such as
+    (b"EX", b"10"), if there was one. An option may repeat, but one that is
+    not `allowed` or that excludes an option already given is a syntax error.
+    """
+    given: set[bytes] = set()
+    expiry = None
+    i = start
+    while i < len(args):
+        option = args[i].upper()
+        takes_number = option in TIME_OPTIONS
+        if (option not in allowed or (takes_number and i + 1 == len(args))
+                or any(option in group and given & (group - {option}) for group in EXCLUSIVE)):
+            raise CommandError("ERR syntax error")
+        given.add(option)
+        if takes_number:
+            expiry = (option, args[i + 1])
+            i += 1
+        i += 1
+    return given, expiry
+
+
 def set_(store: Store, args: list[bytes]) -> Reply:
     """SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]"""
     key, value = args[1], args[2]
-    nx = xx = get_old = keep_ttl = False
-    expiry: tuple[bytes, bytes] | None = None
-    i = 3
-    while i < len(args):
-        option = args[i].upper()
-        # Options may repeat, but two that contradict each other (NX with XX,
-        # two different times, a time with KEEPTTL) are a syntax error.
-        if option == b"NX" and not xx:
-            nx = True
-        elif option == b"XX" and not nx:
-            xx = True
-        elif option == b"GET":
-            get_old = True
-        elif option == b"KEEPTTL" and expiry is None:
-            keep_ttl = True
-        elif (option in TIME_OPTIONS and not keep_ttl and i + 1 < len(args)
-              and (expiry is None or expiry[0] == option)):
-            expiry = (option, args[i + 1])
-            i += 1
-        else:
-            raise CommandError("ERR syntax error")
-        i += 1
+    given, expiry = parse_options(args, 3, allowed={b"NX", b"XX", b"GET", b"KEEPTTL", *TIME_OPTIONS})
+    nx, xx, get_old, keep_ttl = (option in given for option in (b"NX", b"XX", b"GET", b"KEEPTTL"))
     deadline = deadline_from(*expiry, "set") if expiry else None
     old = store.get(key)
     if (nx and old is not None) or (xx and old is None):
@@ -160,19 +168,8 @@ def psetex(store: Store, args: list[bytes]) -> Reply:
 
 def getex(store: Store, args: list[bytes]) -> Reply:
     """GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
-    persist, expiry = False, None
-    i = 2
-    while i < len(args):
-        option = args[i].upper()
-        if option == b"PERSIST" and expiry is None:
-            persist = True
-        elif (option in TIME_OPTIONS and not persist and i + 1 < len(args)
-              and (expiry is None or expiry[0] == option)):
-            expiry = (option, args[i + 1])
-            i += 1
-        else:
-            raise CommandError("ERR syntax error")
-        i += 1
+    given, expiry = parse_options(args, 2, allowed={b"PERSIST", *TIME_OPTIONS})
+    persist = b"PERSIST" in given
     value = store.get(args[1])
     if value is None:
         return None  # a missing key wins over a bad time, as in Redis
@@ -505,6 +502,7 @@ class Server:
         # The listening socket is "ready to read" when a client is waiting in accept().
         self.selector.register(listener, selectors.EVENT_READ, data=None)
 
+    # --8<-- [start:loop]
     def run_forever(self) -> None:
         next_cron = time.monotonic()
         while True:
@@ -524,7 +522,9 @@ class Server:
         # At most 25% of each tick goes to expiring keys, so a flood of
         # expiring keys cannot starve the clients.
         self.store.expire_some_keys(time_budget=0.25 / HZ)
+    # --8<-- [end:loop]
 
+    # --8<-- [start:accept]
     def accept(self, listener: socket.socket) -> None:
         while True:  # take every client that is waiting, not just one
             try:
@@ -536,7 +536,9 @@ class Server:
             # Nagle's algorithm hold them back waiting for more.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.selector.register(sock, selectors.EVENT_READ, data=Client(sock))
+    # --8<-- [end:accept]
 
+    # --8<-- [start:serve]
     def serve(self, client: Client, events: int) -> None:
         try:
             if events & selectors.EVENT_READ:
@@ -569,6 +571,7 @@ class Server:
             del client.outbox[:sent]  # a partial write keeps the rest for later
             # Commands held back by OUTPUT_LIMIT may run now that there is room.
             client.run_commands(self.store)
+    # --8<-- [end:serve]
 
     def close(self, client: Client) -> None:
         self.selector.unregister(client.sock)

@@ -37,33 +37,41 @@ def deadline_from(option: bytes, amount: bytes, command: str) -> int:
     return deadline
 
 
+# Options that exclude each other: NX or XX; one time, or KEEPTTL, or PERSIST.
+EXCLUSIVE = [{b"NX", b"XX"}, {b"KEEPTTL", b"PERSIST", *TIME_OPTIONS}]
+
+
+def parse_options(args: list[bytes], start: int, allowed: set[bytes]) -> tuple[set[bytes], tuple[bytes, bytes] | None]:
+    """Read the options of SET or GETEX from args[start:].
+
+    Returns the options given, and the time option with its number, such as
+    (b"EX", b"10"), if there was one. An option may repeat, but one that is
+    not `allowed` or that excludes an option already given is a syntax error.
+    """
+    given: set[bytes] = set()
+    expiry = None
+    i = start
+    while i < len(args):
+        option = args[i].upper()
+        takes_number = option in TIME_OPTIONS
+        if (option not in allowed or (takes_number and i + 1 == len(args))
+                or any(option in group and given & (group - {option}) for group in EXCLUSIVE)):
+            raise CommandError(SYNTAX_ERROR)
+        given.add(option)
+        if takes_number:
+            expiry = (option, args[i + 1])
+            i += 1
+        i += 1
+    return given, expiry
+
+
 @command("set", -3, "write denyoom", (1, 1, 1), "string", "1.0.0", "Set the string value of a key",
          "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]")
 def set_(session: Session, args: list[bytes]) -> Reply:
     """SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]"""
     key, value = args[1], args[2]
-    nx = xx = get_old = keep_ttl = False
-    expiry: tuple[bytes, bytes] | None = None
-    i = 3
-    while i < len(args):
-        option = args[i].upper()
-        # Options may repeat, but two that contradict each other (NX with XX,
-        # two different times, a time with KEEPTTL) are a syntax error.
-        if option == b"NX" and not xx:
-            nx = True
-        elif option == b"XX" and not nx:
-            xx = True
-        elif option == b"GET":
-            get_old = True
-        elif option == b"KEEPTTL" and expiry is None:
-            keep_ttl = True
-        elif (option in TIME_OPTIONS and not keep_ttl and i + 1 < len(args)
-              and (expiry is None or expiry[0] == option)):
-            expiry = (option, args[i + 1])
-            i += 1
-        else:
-            raise CommandError(SYNTAX_ERROR)
-        i += 1
+    given, expiry = parse_options(args, 3, allowed={b"NX", b"XX", b"GET", b"KEEPTTL", *TIME_OPTIONS})
+    nx, xx, get_old, keep_ttl = (option in given for option in (b"NX", b"XX", b"GET", b"KEEPTTL"))
     deadline = deadline_from(*expiry, "set") if expiry else None
     old = session.db.get(key)
     if (nx and old is not None) or (xx and old is None):
@@ -103,19 +111,8 @@ def psetex(session: Session, args: list[bytes]) -> Reply:
          "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]")
 def getex(session: Session, args: list[bytes]) -> Reply:
     """GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
-    persist, expiry = False, None
-    i = 2
-    while i < len(args):
-        option = args[i].upper()
-        if option == b"PERSIST" and expiry is None:
-            persist = True
-        elif (option in TIME_OPTIONS and not persist and i + 1 < len(args)
-              and (expiry is None or expiry[0] == option)):
-            expiry = (option, args[i + 1])
-            i += 1
-        else:
-            raise CommandError(SYNTAX_ERROR)
-        i += 1
+    given, expiry = parse_options(args, 2, allowed={b"PERSIST", *TIME_OPTIONS})
+    persist = b"PERSIST" in given
     value = session.db.get(args[1])
     if value is None:
         return None  # a missing key wins over a bad time, as in Redis
