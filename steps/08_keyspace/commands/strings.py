@@ -138,6 +138,7 @@ def getdel(session: Session, args: list[bytes]) -> Reply:
 # --- counters -------------------------------------------------------------------------------------
 
 
+# --8<-- [start:counters]
 def add_to_counter(session: Session, key: bytes, increment: int) -> int:
     """INCR, INCRBY, DECR and DECRBY: add to the 64-bit integer the key holds."""
     value = session.db.get(key)
@@ -177,8 +178,10 @@ def decrby(session: Session, args: list[bytes]) -> Reply:
     if decrement == INT64_MIN:
         raise CommandError("ERR decrement would overflow")
     return add_to_counter(session, args[1], -decrement)
+# --8<-- [end:counters]
 
 
+# --8<-- [start:incrbyfloat]
 @command("incrbyfloat", 3, "write denyoom fast", (1, 1, 1), "string", "2.6.0",
          "Increment the float value of a key by the given amount", "key increment")
 def incrbyfloat(session: Session, args: list[bytes]) -> Reply:
@@ -197,11 +200,13 @@ def incrbyfloat(session: Session, args: list[bytes]) -> Reply:
     text = long_double.to_text(total)
     session.db.set(args[1], text, keep_ttl=True)
     return text
+# --8<-- [end:incrbyfloat]
 
 
 # --- parts of a string ----------------------------------------------------------------------------
 
 
+# --8<-- [start:ranges]
 @command("strlen", 2, "readonly fast", (1, 1, 1), "string", "2.2.0", "Get the length of the value stored in a key", "key")
 def strlen(session: Session, args: list[bytes]) -> Reply:
     return len(session.db.get(args[1]) or b"")
@@ -255,15 +260,19 @@ def setrange(session: Session, args: list[bytes]) -> Reply:
     new = padded[:offset] + patch + padded[offset + len(patch):]
     session.db.set(args[1], new, keep_ttl=True)  # Redis writes in place: the TTL stays
     return len(new)
+# --8<-- [end:ranges]
 
 
 # --- several keys at once -------------------------------------------------------------------------
 
 
+# --8<-- [start:multi]
+# --8<-- [start:mget]
 @command("mget", -2, "readonly fast", (1, -1, 1), "string", "1.0.0", "Get the values of all the given keys",
          "key [key ...]")
 def mget(session: Session, args: list[bytes]) -> Reply:
     return [session.db.get(key) for key in args[1:]]
+# --8<-- [end:mget]
 
 
 def key_value_pairs(args: list[bytes]) -> list[tuple[bytes, bytes]]:
@@ -299,3 +308,4 @@ def msetnx(session: Session, args: list[bytes]) -> Reply:
 def getset(session: Session, args: list[bytes]) -> Reply:
     # Deprecated since Redis 6.2 in favour of SET key value GET, which this is.
     return set_(session, [b"SET", args[1], args[2], b"GET"])
+# --8<-- [end:multi]
