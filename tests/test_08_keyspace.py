@@ -568,6 +568,28 @@ def test_a_key_present_for_the_whole_scan_is_returned_while_others_come_and_go(r
     assert stable <= found
 
 
+def test_a_scan_ends_while_keys_come_and_go_as_fast_as_it_reads(raw, r, key):
+    # The database never grows, but between two calls 20 keys are created and
+    # 20 deleted: more than the 10 a call reads. Redis promises that a scan
+    # of a database of bounded size ends anyway.
+    rng = random.Random(9)
+    live = [f"{key}:{i}".encode() for i in range(1000)]
+    r.mset({name: "v" for name in live})
+    connection, cursor, created = raw(), b"0", 0
+    for _ in range(10_000):
+        pipe = r.pipeline(transaction=False)
+        for _ in range(20):
+            pipe.delete(live.pop(rng.randrange(len(live))))
+            live.append(f"{key}:new:{created}".encode())
+            pipe.set(live[-1], "v")
+            created += 1
+        pipe.execute()
+        cursor, _page = connection.call("SCAN", cursor, "COUNT", 10)
+        if cursor == b"0":
+            break
+    assert cursor == b"0"
+
+
 @pytest.mark.parametrize("cursor", ["x", "1.5", " 0", "0 ", "0x10", "+", "-", "18446744073709551616"])
 def test_scan_refuses_an_invalid_cursor(call, cursor):
     assert call("SCAN", cursor) == "ERR invalid cursor"

@@ -72,7 +72,7 @@ class ScanOrder:
     """
 
     def __init__(self) -> None:
-        self._next = 1  # never reused, so an old cursor never points into new keys
+        self._next = 1  # never reused: after FLUSHDB, a running scan still knows where it was
         self._number: dict[bytes, int] = {}  # key -> its number
         self._key_at: dict[int, bytes] = {}  # number -> key, in increasing order
         self._numbers: list[int] = []  # every number handed out, holes included, sorted
@@ -95,22 +95,34 @@ class ScanOrder:
         self._key_at.clear()
         self._numbers.clear()
 
+    # A cursor packs two numbers. The low 32 bits: the last number the scan
+    # has passed. The high bits: the first number not yet handed out when the
+    # scan began. Keys created after that are not owed to the scan (Redis
+    # promises nothing about them either), so a scan always ends, however
+    # fast keys come and go. (Both fit in 32 bits until a database has seen
+    # four billion keys created; a longer life would need a wider cursor.)
+    POSITION_BITS = 32
+
     def keys_after(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
-        """About `count` keys numbered above `cursor`, and the cursor to pass
-        next time (0 once the end is reached, as in Redis)."""
-        position = bisect.bisect_right(self._numbers, cursor)
-        end = min(len(self._numbers), position + 10 * count)  # bounded work, even among holes
+        """About `count` keys after `cursor`, and the cursor to pass next
+        time: 0 once the scan is over, as in Redis."""
+        passed = cursor & ((1 << self.POSITION_BITS) - 1)
+        end = cursor >> self.POSITION_BITS or self._next  # cursor 0 starts a scan: it ends here
+        position = bisect.bisect_right(self._numbers, passed)
+        last = bisect.bisect_left(self._numbers, end)  # the numbers this scan may visit end here
+        stop = min(last, position + 10 * count)  # bounded work, even among holes
         keys: list[bytes] = []
-        while position < end and len(keys) < count:
+        while position < stop and len(keys) < count:
             key = self._key_at.get(self._numbers[position])
             if key is not None:
                 keys.append(key)
             position += 1
-        next_cursor = self._numbers[position - 1] if position < len(self._numbers) else 0
-        return next_cursor, keys
+        if position == last:
+            return 0, keys
+        return end << self.POSITION_BITS | self._numbers[position - 1], keys
 
     def random_key(self) -> bytes | None:
-        while self._key_at:  # at most a third of the positions are holes: few retries
+        while self._key_at:  # about half the positions at most are holes: few retries
             key = self._key_at.get(random.choice(self._numbers))
             if key is not None:
                 return key
