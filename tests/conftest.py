@@ -262,7 +262,7 @@ def _fresh_data(request: pytest.FixtureRequest) -> None:
     server: ServerProcess = request.getfixturevalue("server")
     connection = RawConnection(server.host, server.port)
     try:
-        connection.call("FLUSHALL")  # before step 08 this is an unknown command: fine
+        connection.call("FLUSHALL")  # before step 06 this is an unknown command: fine
     finally:
         connection.close()
 

@@ -133,6 +133,14 @@ def test_setex_and_psetex_refuse_a_time_that_is_not_positive(r, key, command):
         r.execute_command(command, key, "0", "v")
 
 
+@pytest.mark.parametrize("command", ["SETEX", "PSETEX"])
+def test_setex_and_psetex_with_a_bad_time_leave_the_key_alone(r, key, command):
+    r.set(key, "old", ex=100)
+    with pytest.raises(redis.ResponseError):
+        r.execute_command(command, key, "0", "new")
+    assert r.get(key) == b"old" and 99 <= r.ttl(key) <= 100
+
+
 def test_getex_without_options_is_get(r, key):
     r.set(key, "v", ex=100)
     assert r.execute_command("GETEX", key) == b"v"

@@ -155,14 +155,16 @@ def setnx(store: Store, args: list[bytes]) -> Reply:
 
 
 def setex(store: Store, args: list[bytes]) -> Reply:
+    deadline = deadline_from(b"EX", args[2], "setex")  # a bad time must leave the key alone
     store.set(args[1], args[3])
-    store.set_deadline(args[1], deadline_from(b"EX", args[2], "setex"))
+    store.set_deadline(args[1], deadline)
     return OK
 
 
 def psetex(store: Store, args: list[bytes]) -> Reply:
+    deadline = deadline_from(b"PX", args[2], "psetex")  # a bad time must leave the key alone
     store.set(args[1], args[3])
-    store.set_deadline(args[1], deadline_from(b"PX", args[2], "psetex"))
+    store.set_deadline(args[1], deadline)
     return OK
 
 

@@ -74,7 +74,7 @@ class Store:
 
     def _expire_if_due(self, key: bytes) -> None:
         deadline = self.deadlines.get(key)
-        if deadline is not None and deadline <= now_ms():
+        if deadline is not None and deadline < now_ms():  # Redis: expired once now > deadline
             self._remove(key)
 
     def _remove(self, key: bytes) -> None:
@@ -131,8 +131,8 @@ class Store:
         started, deleted = time.monotonic(), 0
         while self.deadlines:
             now = now_ms()
-            sampled = self.deadlines.sample(20)
-            expired = [key for key in set(sampled) if self.deadlines.get(key) <= now]
+            sampled = set(self.deadlines.sample(20))
+            expired = [key for key in sampled if self.deadlines.get(key) < now]
             for key in expired:
                 self._remove(key)
             deleted += len(expired)

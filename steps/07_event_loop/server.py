@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import selectors
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -155,14 +156,16 @@ def setnx(store: Store, args: list[bytes]) -> Reply:
 
 
 def setex(store: Store, args: list[bytes]) -> Reply:
+    deadline = deadline_from(b"EX", args[2], "setex")  # a bad time must leave the key alone
     store.set(args[1], args[3])
-    store.set_deadline(args[1], deadline_from(b"EX", args[2], "setex"))
+    store.set_deadline(args[1], deadline)
     return OK
 
 
 def psetex(store: Store, args: list[bytes]) -> Reply:
+    deadline = deadline_from(b"PX", args[2], "psetex")  # a bad time must leave the key alone
     store.set(args[1], args[3])
-    store.set_deadline(args[1], deadline_from(b"PX", args[2], "psetex"))
+    store.set_deadline(args[1], deadline)
     return OK
 
 
@@ -440,7 +443,7 @@ def lookup(args: list[bytes]) -> Command:
 
 
 def execute(store: Store, args: list[bytes]) -> Reply:
-    """Run one command. Only the store's thread calls this."""
+    """Run one command. Only the event loop calls this."""
     try:
         return lookup(args).handler(store, args)
     except CommandError as error:
@@ -530,6 +533,11 @@ class Server:
             try:
                 sock, _address = listener.accept()
             except BlockingIOError:
+                return
+            except OSError as error:
+                # Out of file descriptors, or a client that gave up before we
+                # took it: like Redis, say so and carry on serving the others.
+                print(f"Accepting client connection: {error}", file=sys.stderr)
                 return
             sock.setblocking(False)
             # Replies are small and we send each batch in one call; don't let

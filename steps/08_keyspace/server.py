@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import selectors
 import socket
+import sys
 import time
 
 from commands import ServerState, Session, execute
@@ -128,6 +129,11 @@ class Server:
             try:
                 sock, _address = listener.accept()
             except BlockingIOError:
+                return
+            except OSError as error:
+                # Out of file descriptors, or a client that gave up before we
+                # took it: like Redis, say so and carry on serving the others.
+                print(f"Accepting client connection: {error}", file=sys.stderr)
                 return
             sock.setblocking(False)
             # Replies are small and we send each batch in one call; don't let

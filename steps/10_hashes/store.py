@@ -147,7 +147,7 @@ class Store:
 
     def _is_expired(self, key: bytes) -> bool:
         deadline = self.deadlines.get(key)
-        return deadline is not None and deadline <= now_ms()
+        return deadline is not None and deadline < now_ms()  # Redis: expired once now > deadline
 
     def _expire_if_due(self, key: bytes) -> None:
         if self._is_expired(key):
@@ -227,8 +227,8 @@ class Store:
         started, deleted = time.monotonic(), 0
         while self.deadlines:
             now = now_ms()
-            sampled = self.deadlines.sample(20)
-            expired = [key for key in set(sampled) if self.deadlines.get(key) <= now]
+            sampled = set(self.deadlines.sample(20))
+            expired = [key for key in sampled if self.deadlines.get(key) < now]
             for key in expired:
                 self._remove(key)
             deleted += len(expired)

@@ -93,16 +93,18 @@ def setnx(session: Session, args: list[bytes]) -> Reply:
 @command("setex", 4, "write denyoom", (1, 1, 1), "string", "2.0.0", "Set the value and expiration of a key",
          "key seconds value")
 def setex(session: Session, args: list[bytes]) -> Reply:
+    deadline = deadline_from(b"EX", args[2], "setex")  # a bad time must leave the key alone
     session.db.set(args[1], args[3])
-    session.db.set_deadline(args[1], deadline_from(b"EX", args[2], "setex"))
+    session.db.set_deadline(args[1], deadline)
     return OK
 
 
 @command("psetex", 4, "write denyoom", (1, 1, 1), "string", "2.6.0",
          "Set the value and expiration in milliseconds of a key", "key milliseconds value")
 def psetex(session: Session, args: list[bytes]) -> Reply:
+    deadline = deadline_from(b"PX", args[2], "psetex")  # a bad time must leave the key alone
     session.db.set(args[1], args[3])
-    session.db.set_deadline(args[1], deadline_from(b"PX", args[2], "psetex"))
+    session.db.set_deadline(args[1], deadline)
     return OK
 
 
