@@ -1,9 +1,8 @@
-"""Step 09: lists.
+"""Step 11: sets.
 
-Values are no longer only strings: a key can hold a list, kept in a deque.
-Every command now checks the type of the value it meets and answers
-WRONGTYPE when it is not the one it works on. The list commands live in
-commands/lists.py; the event loop below is the one of step 08.
+A key can now hold a set of unique members, kept in a Python set, with
+intersections, unions and differences. The set commands live in
+commands/sets.py; the event loop below is the one of step 08.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""Step 09: lists.
+"""Step 12: sorted sets.
 
-Values are no longer only strings: a key can hold a list, kept in a deque.
-Every command now checks the type of the value it meets and answers
-WRONGTYPE when it is not the one it works on. The list commands live in
-commands/lists.py; the event loop below is the one of step 08.
+A key can now hold a sorted set: members ordered by score, kept in a
+skiplist of our own beside a dict (sorted_set.py), as Redis keeps them. The
+commands live in commands/sorted_sets.py; the event loop below is the one of
+step 08.
 """
 
 from __future__ import annotations

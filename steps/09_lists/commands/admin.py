@@ -293,7 +293,9 @@ def parse_sequence(words: list[str], at: int) -> tuple[list[Argument], int]:
         if word == "[":
             inner, at = parse_choice(words, at + 1)
             if inner[-1] is REPEAT:  # the arguments just before this repeat
-                repeated = inner[:-1]
+                # Taken as written before the brackets, so that a token stays
+                # with them: "WEIGHTS weight [weight ...]".
+                repeated = arguments[-(len(inner) - 1):]
                 del arguments[-len(repeated):]
                 arguments.append(with_flag(as_one(repeated), "multiple"))
             else:
