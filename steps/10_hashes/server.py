@@ -1,9 +1,8 @@
-"""Step 09: lists.
+"""Step 10: hashes.
 
-Values are no longer only strings: a key can hold a list, kept in a deque.
-Every command now checks the type of the value it meets and answers
-WRONGTYPE when it is not the one it works on. The list commands live in
-commands/lists.py; the event loop below is the one of step 08.
+A key can now hold a hash: fields and their values, kept in a dict. The hash
+commands live in commands/hashes.py; the event loop below is the one of
+step 08.
 """
 
 from __future__ import annotations

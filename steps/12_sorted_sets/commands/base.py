@@ -139,6 +139,7 @@ def execute(session: Session, args: list[bytes]) -> Reply:
 TYPE_NAMES: dict[type, str] = {
     bytes: "string",
     deque: "list",  # pushes and pops at both ends in O(1), like Redis's quicklist
+    dict: "hash",  # field -> value, found in O(1), like Redis's hashtable encoding
     set: "set",  # a hash table of members, like Redis's for all but small sets of integers
     SortedSet: "zset",  # a skiplist and a dict, as in Redis: see sorted_set.py
 }
