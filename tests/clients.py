@@ -164,3 +164,16 @@ class InteractiveCli:
         self.process.kill()
         self.process.wait()
         os.close(self.terminal)
+
+
+def redis_cli_help(port: int, command: str) -> str:
+    """What interactive redis-cli prints for `help COMMAND`: it builds that
+    from the server's COMMAND DOCS reply."""
+    cli = InteractiveCli(port)
+    try:
+        cli.type(f"help {command}")
+        text = cli.read_until("group:")
+        assert cli.quit() == 0
+        return text
+    finally:
+        cli.close()

@@ -291,6 +291,16 @@ def reference_redis(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
+def on_db(raw):
+    """on_db(n) opens a new connection that has selected database n."""
+    def open_on(index: int):
+        connection = raw()
+        assert connection.call("SELECT", index) == "OK"
+        return connection
+    return open_on
+
+
+@pytest.fixture
 def key(request: pytest.FixtureRequest) -> str:
     """A key name no other test uses, so tests never see each other's data."""
     return f"{request.node.originalname}:key"

@@ -16,17 +16,7 @@ import time
 import pytest
 import redis
 
-from clients import InteractiveCli, RawConnection
-
-@pytest.fixture
-def on_db(raw):
-    """on_db(n) opens a new connection that has selected database n."""
-    def open_on(index: int):
-        connection = raw()
-        assert connection.call("SELECT", index) == "OK"
-        return connection
-    return open_on
-
+from clients import RawConnection, redis_cli_help
 
 # --- DEL, UNLINK, TYPE ---------------------------------------------------------------------------
 
@@ -876,15 +866,9 @@ def test_redis_benchmark_finds_the_config_it_asks_for(server):
 ], ids=["SET", "COPY", "SCAN"])
 def test_redis_cli_help_shows_syntax_and_summary(server, command, syntax, summary):
     # Interactive redis-cli builds `help` from COMMAND DOCS.
-    cli = InteractiveCli(server.port)
-    try:
-        cli.type(f"help {command}")
-        text = cli.read_until("group:")
-        assert f"  {syntax}\n" in text
-        assert f"  summary: {summary}\n" in text
-        assert cli.quit() == 0
-    finally:
-        cli.close()
+    text = redis_cli_help(server.port, command)
+    assert f"  {syntax}\n" in text
+    assert f"  summary: {summary}\n" in text
 
 
 # === the rest of the string commands ===============================================================

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from clients import InteractiveCli, RawConnection
+from clients import RawConnection, redis_cli_help
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 NOT_AN_INTEGER = "ERR value is not an integer or out of range"
@@ -672,15 +672,9 @@ def test_command_docs_gives_the_summary_and_version_of_the_list_commands(call, n
 ])
 def test_redis_cli_help_shows_the_syntax_of_list_commands(server, command, syntax):
     # A required choice, such as BEFORE|AFTER, is a oneof without the optional flag.
-    cli = InteractiveCli(server.port)
-    try:
-        cli.type(f"help {command}")
-        text = cli.read_until("group:")
-        assert f"  {syntax}\n" in text
-        assert "  group: list\n" in text
-        assert cli.quit() == 0
-    finally:
-        cli.close()
+    text = redis_cli_help(server.port, command)
+    assert f"  {syntax}\n" in text
+    assert "  group: list\n" in text
 
 
 def test_redis_benchmark_runs_its_list_tests(server):

@@ -32,16 +32,6 @@ def as_set(reply) -> set[bytes]:
     return set(reply)
 
 
-@pytest.fixture
-def on_db(raw):
-    """on_db(n) opens a new connection that has selected database n."""
-    def open_on(index: int):
-        connection = raw()
-        assert connection.call("SELECT", index) == "OK"
-        return connection
-    return open_on
-
-
 # --- SADD, SREM, SCARD, SMEMBERS, SISMEMBER, SMISMEMBER --------------------------------------
 
 
