@@ -250,6 +250,34 @@ def scan_cursor(arg: bytes) -> int:
     return -number % 2**64 if match[1] == b"-" else number
 
 
+# --8<-- [start:collection_scan]
+# The options and the order of the scans of one collection: HSCAN, SSCAN, ZSCAN.
+def scan_options(args: list[bytes]) -> tuple[int, bytes | None]:
+    """[MATCH pattern] [COUNT count], in any order, the last one counting:
+    the count (10 unless given) and the pattern (None for none)."""
+    count, pattern = 10, None
+    for i in range(0, len(args), 2):
+        option = args[i].upper()
+        if i + 1 == len(args) or option not in (b"MATCH", b"COUNT"):
+            raise CommandError(SYNTAX_ERROR)
+        if option == b"MATCH":
+            pattern = args[i + 1]
+        else:
+            count = integer_arg(args[i + 1])
+            if count < 1:
+                raise CommandError(SYNTAX_ERROR)
+    return count, pattern
+
+
+def scan_position(item: bytes) -> int:
+    """Where a field or member stands in HSCAN's and SSCAN's order: its hash,
+    moved from Python's signed 64 bits to the unsigned range of a cursor. Python spreads the
+    hashes of bytes evenly, and a field keeps its hash as long as the server
+    runs (each server process picks a new hash seed, as Redis does)."""
+    return hash(item) + 2**63
+# --8<-- [end:collection_scan]
+
+
 @command("scan", -2, "readonly", (0, 0, 0), "generic", "2.8.0", "Incrementally iterate the keys space",
          "cursor [MATCH pattern] [COUNT count] [TYPE type]")
 def scan(session: Session, args: list[bytes]) -> Reply:

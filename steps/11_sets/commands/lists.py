@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import deque
 from itertools import islice
 
-from commands.base import INT64_MIN, SYNTAX_ERROR, CommandError, Session, command, get_typed, integer_arg
-from resp import NULL_ARRAY, OK, Reply, parse_int64
+from commands.base import (INT64_MIN, SYNTAX_ERROR, CommandError, Session, command, counted_arg, get_typed,
+                           integer_arg)
+from resp import NULL_ARRAY, OK, Reply
 
 
 # --8<-- [start:helpers]
@@ -25,15 +26,6 @@ def delete_if_empty(session: Session, key: bytes, items: deque[bytes]) -> None:
     """Redis keeps no empty list: the key goes with its last element."""
     if not items:
         session.db.delete(key)
-
-
-def counted_arg(arg: bytes, error: str, minimum: int) -> int:
-    """A count that must be at least `minimum`. Redis answers the one message,
-    `error`, both for a number that is too small and for no number at all."""
-    number = parse_int64(arg)
-    if number is None or number < minimum:
-        raise CommandError(error)
-    return number
 
 
 def side_arg(arg: bytes) -> bool:

@@ -189,4 +189,11 @@ def check_database(session: Session, index: int) -> int:
     if not 0 <= index < len(session.server.databases):
         raise CommandError("ERR DB index is out of range")
     return index
+def counted_arg(arg: bytes, error: str, minimum: int) -> int:
+    """A count that must be at least `minimum`. Redis answers the one message,
+    `error`, both for a number that is too small and for no number at all."""
+    number = parse_int64(arg)
+    if number is None or number < minimum:
+        raise CommandError(error)
+    return number
 # --8<-- [end:helpers]

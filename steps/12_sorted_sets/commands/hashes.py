@@ -14,7 +14,7 @@ from fractions import Fraction
 import long_double
 from commands.base import (INT64_MAX, INT64_MIN, SYNTAX_ERROR, CommandError, Session, command, get_typed,
                            integer_arg)
-from commands.keys import scan_cursor
+from commands.keys import scan_cursor, scan_options, scan_position
 from glob_match import glob_match
 from resp import OK, Reply, parse_int64
 
@@ -247,21 +247,6 @@ def hrandfield(session: Session, args: list[bytes]) -> Reply:
 
 
 # --8<-- [start:scan]
-def scan_options(args: list[bytes]) -> tuple[int, bytes | None]:
-    """[MATCH pattern] [COUNT count], in any order, the last one counting:
-    the count (10 unless given) and the pattern (None for none)."""
-    count, pattern = 10, None
-    for i in range(0, len(args), 2):
-        option = args[i].upper()
-        if i + 1 == len(args) or option not in (b"MATCH", b"COUNT"):
-            raise CommandError(SYNTAX_ERROR)
-        if option == b"MATCH":
-            pattern = args[i + 1]
-        else:
-            count = integer_arg(args[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX_ERROR)
-    return count, pattern
 
 
 def fits_a_listpack(fields: dict[bytes, bytes]) -> bool:
@@ -271,14 +256,6 @@ def fits_a_listpack(fields: dict[bytes, bytes]) -> bool:
 
 
 HASH_VALUES = 2**64  # scan positions go from 0 to 2**64 - 1, the range of a cursor
-
-
-def scan_position(field: bytes) -> int:
-    """Where a field stands in HSCAN's order: its hash, moved from Python's
-    signed 64 bits to the unsigned range of a cursor. Python spreads the
-    hashes of bytes evenly, and a field keeps its hash as long as the server
-    runs (each server process picks a new hash seed, as Redis does)."""
-    return hash(field) + 2**63
 
 
 def scan_page(fields: dict[bytes, bytes], cursor: int, count: int) -> tuple[int, list[bytes]]:

@@ -10,7 +10,7 @@ from itertools import islice
 from typing import Iterator
 
 from commands.base import INT64_MIN, SYNTAX_ERROR, CommandError, Session, command, get_typed, integer_arg
-from commands.keys import scan_cursor
+from commands.keys import scan_cursor, scan_options, scan_position
 from glob_match import glob_match
 from resp import Reply, parse_int64
 
@@ -259,12 +259,6 @@ def sintercard(session: Session, args: list[bytes]) -> Reply:
 
 
 # --8<-- [start:sscan]
-def scan_position(member: bytes) -> int:
-    """Where SSCAN meets a member: its hash, moved from Python's signed 64
-    bits to the unsigned range of a cursor, order kept. It depends on the
-    member alone, never on what else the set holds, so a position handed
-    out as a cursor keeps its meaning however the set changes."""
-    return hash(member) + 2**63
 
 
 @dataclass
@@ -311,22 +305,6 @@ def scan_page(members: set[bytes], cursor: int, count: int) -> tuple[int, list[b
     if len(SNAPSHOTS) > MAX_SNAPSHOTS:
         SNAPSHOTS.popitem(last=False)
     return snapshot.positions[end], page
-
-
-def scan_options(args: list[bytes]) -> tuple[int, bytes | None]:
-    """[MATCH pattern] [COUNT count], in any order, the last one counting."""
-    count, pattern = 10, None
-    for i in range(0, len(args), 2):
-        option = args[i].upper()
-        if i + 1 == len(args) or option not in (b"COUNT", b"MATCH"):
-            raise CommandError(SYNTAX_ERROR)
-        if option == b"COUNT":
-            count = integer_arg(args[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX_ERROR)
-        else:
-            pattern = args[i + 1]
-    return count, pattern
 
 
 @command("sscan", -3, "readonly", (1, 1, 1), "set", "2.8.0", "Incrementally iterate Set elements",

@@ -14,9 +14,9 @@ from itertools import islice
 from typing import Iterable
 
 import long_double
-from commands.base import (INT64_MAX, SYNTAX_ERROR, WRONGTYPE, CommandError, Session, command, get_typed,
+from commands.base import (INT64_MAX, SYNTAX_ERROR, WRONGTYPE, CommandError, Session, command, counted_arg, get_typed,
                            integer_arg)
-from commands.keys import scan_cursor
+from commands.keys import scan_cursor, scan_options
 from glob_match import glob_match
 from resp import NULL_ARRAY, Reply
 from sorted_set import LISTPACK_MAX_ENTRIES, Range, SortedSet
@@ -129,15 +129,6 @@ def lex_bound(arg: bytes) -> tuple[tuple[int, bytes], bool]:
 def lex_range(low: bytes, high: bytes) -> Range:
     (min_member, min_exclusive), (max_member, max_exclusive) = lex_bound(low), lex_bound(high)
     return Range(min_member, max_member, min_exclusive, max_exclusive, by_lex=True)
-
-
-def count_arg(arg: bytes, error: str, minimum: int) -> int:
-    """A count of at least `minimum`; Redis answers `error` both for a number
-    too small and for no number at all."""
-    number = integer_arg(arg, error)
-    if number < minimum:
-        raise CommandError(error)
-    return number
 
 
 def rank_bounds(start: int, stop: int, length: int) -> tuple[int, int] | None:
@@ -473,7 +464,7 @@ def pop_generic(session: Session, args: list[bytes], highest: bool) -> Reply:
     """ZPOPMIN and ZPOPMAX: key [count]"""
     if len(args) > 3:
         raise CommandError(SYNTAX_ERROR)
-    count = count_arg(args[2], "ERR value is out of range, must be positive", 0) if len(args) == 3 else 1
+    count = counted_arg(args[2], "ERR value is out of range, must be positive", 0) if len(args) == 3 else 1
     zset = get_zset(session, args[1])
     if zset is None:
         return []
@@ -495,7 +486,7 @@ def zpopmax(session: Session, args: list[bytes]) -> Reply:
 @command("zmpop", -4, "write movablekeys", (0, 0, 0), "sorted-set", "7.0.0",
          "Remove and return members with scores in a sorted set", "numkeys key [key ...] <MIN | MAX> [COUNT count]")
 def zmpop(session: Session, args: list[bytes]) -> Reply:
-    numkeys = count_arg(args[1], "ERR numkeys should be greater than 0", 1)
+    numkeys = counted_arg(args[1], "ERR numkeys should be greater than 0", 1)
     where_at = 2 + numkeys
     if where_at >= len(args) or args[where_at].upper() not in (b"MIN", b"MAX"):
         raise CommandError(SYNTAX_ERROR)
@@ -503,7 +494,7 @@ def zmpop(session: Session, args: list[bytes]) -> Reply:
     i = where_at + 1
     while i < len(args):
         if count is None and args[i].upper() == b"COUNT" and i + 1 < len(args):
-            count = count_arg(args[i + 1], "ERR count should be greater than 0", 1)
+            count = counted_arg(args[i + 1], "ERR count should be greater than 0", 1)
             i += 2
         else:
             raise CommandError(SYNTAX_ERROR)
@@ -620,7 +611,7 @@ def combine(session: Session, args: list[bytes], operation: str, destination: by
         elif option == b"WITHSCORES" and destination is None and not cardinality_only:
             withscores = True
         elif option == b"LIMIT" and cardinality_only and left >= 1:
-            limit = count_arg(args[i + 1], "ERR LIMIT can't be negative", 0)
+            limit = counted_arg(args[i + 1], "ERR LIMIT can't be negative", 0)
             i += 1
         else:
             raise CommandError(SYNTAX_ERROR)
@@ -742,17 +733,7 @@ def zscan(session: Session, args: list[bytes]) -> Reply:
     zset = get_zset(session, args[1])
     if zset is None:
         return [b"0", []]  # the options are not even read
-    count, pattern = 10, None
-    for i in range(3, len(args), 2):
-        option = args[i].upper()
-        if option == b"COUNT" and i + 1 < len(args):
-            count = integer_arg(args[i + 1])
-            if count < 1:
-                raise CommandError(SYNTAX_ERROR)
-        elif option == b"MATCH" and i + 1 < len(args):
-            pattern = args[i + 1]
-        else:
-            raise CommandError(SYNTAX_ERROR)
+    count, pattern = scan_options(args[3:])
     cursor, items = zset.scan(cursor, count)
     if pattern is not None and pattern != b"*":
         items = [(member, score) for member, score in items if glob_match(pattern, member)]
