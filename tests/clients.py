@@ -177,3 +177,9 @@ def redis_cli_help(port: int, command: str) -> str:
         return text
     finally:
         cli.close()
+
+
+def command_docs(call, name: str) -> dict[bytes, object]:
+    """COMMAND DOCS for one command, its fields as a dict (RESP2 sends them as a flat list)."""
+    reply = call("COMMAND", "DOCS", name)
+    return dict(zip(reply[1][::2], reply[1][1::2]))

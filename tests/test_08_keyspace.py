@@ -16,7 +16,7 @@ import time
 import pytest
 import redis
 
-from clients import RawConnection, redis_cli_help
+from clients import RawConnection, command_docs, redis_cli_help
 
 # --- DEL, UNLINK, TYPE ---------------------------------------------------------------------------
 
@@ -1291,8 +1291,7 @@ def test_command_info_describes_the_string_commands_as_redis_does(call, name, ar
     ("getset", "1.0.0", "Set the string value of a key and return its old value"),
 ])
 def test_command_docs_gives_the_summary_and_version_of_the_string_commands(call, name, since, summary):
-    reply = call("COMMAND", "DOCS", name)
-    docs = dict(zip(reply[1][::2], reply[1][1::2]))
+    docs = command_docs(call, name)
     assert (docs[b"summary"], docs[b"since"], docs[b"group"]) == (summary.encode(), since.encode(), b"string")
 
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from clients import RawConnection, redis_cli_help
+from clients import RawConnection, command_docs, redis_cli_help
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 NOT_AN_INTEGER = "ERR value is not an integer or out of range"
@@ -658,8 +658,7 @@ def test_command_info_describes_the_list_commands_as_redis_does(call, name, arit
     ("lmpop", "7.0.0", "Pop elements from a list"),
 ])
 def test_command_docs_gives_the_summary_and_version_of_the_list_commands(call, name, since, summary):
-    reply = call("COMMAND", "DOCS", name)
-    docs = dict(zip(reply[1][::2], reply[1][1::2]))
+    docs = command_docs(call, name)
     assert (docs[b"summary"], docs[b"since"], docs[b"group"]) == (summary.encode(), since.encode(), b"list")
 
 

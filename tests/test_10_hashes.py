@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from clients import RawConnection, redis_cli_help
+from clients import RawConnection, command_docs, redis_cli_help
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -727,8 +727,7 @@ def test_command_info_describes_the_hash_commands_as_redis_does(call, name, arit
     ("hscan", "2.8.0", "Incrementally iterate hash fields and associated values"),
 ])
 def test_command_docs_gives_the_summary_and_version_of_the_hash_commands(call, name, since, summary):
-    reply = call("COMMAND", "DOCS", name)
-    docs = dict(zip(reply[1][::2], reply[1][1::2]))
+    docs = command_docs(call, name)
     assert (docs[b"summary"], docs[b"since"], docs[b"group"]) == (summary.encode(), since.encode(), b"hash")
 
 

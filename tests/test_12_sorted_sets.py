@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from clients import RawConnection
+from clients import RawConnection, command_docs
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_A_FLOAT = "ERR value is not a valid float"
@@ -1060,8 +1060,7 @@ def test_command_info_and_docs_describe_the_sorted_set_commands_as_redis_does(ca
                                                                               step, since, summary):
     [info] = call("COMMAND", "INFO", name)
     assert info[:6] == [name.encode(), arity, flags, first, last, step]
-    reply = call("COMMAND", "DOCS", name)
-    docs = dict(zip(reply[1][::2], reply[1][1::2]))
+    docs = command_docs(call, name)
     assert (docs[b"summary"], docs[b"since"], docs[b"group"]) == (summary.encode(), since.encode(), b"sorted-set")
 
 
