@@ -12,6 +12,7 @@ import pty
 import re
 import select
 import socket
+import struct
 import subprocess
 import time
 
@@ -183,3 +184,10 @@ def command_docs(call, name: str) -> dict[bytes, object]:
     """COMMAND DOCS for one command, its fields as a dict (RESP2 sends them as a flat list)."""
     reply = call("COMMAND", "DOCS", name)
     return dict(zip(reply[1][::2], reply[1][1::2]))
+
+
+def reset_at_once(host: str, port: int) -> None:
+    """Connect and hang up with a reset (SO_LINGER 0), before reading anything."""
+    sock = socket.create_connection((host, port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()

@@ -6,6 +6,7 @@ that says where it listens, and a quiet Ctrl-C.
 
 import pytest
 
+from clients import reset_at_once
 from conftest import start_step
 
 pytestmark = pytest.mark.not_redis("the greeting and the command line belong to this series")
@@ -54,3 +55,11 @@ def test_ctrl_c_stops_it_without_a_traceback(target):
     assert server.interrupt() == 0
     assert server.stderr_text() == ""
     server.stop()
+
+
+@pytest.mark.until(2)
+def test_clients_that_hang_up_at_once_do_not_stop_the_greetings(server, raw):
+    for _ in range(50):
+        reset_at_once(server.host, server.port)
+    assert raw().read_until_closed() == "Hello 👋\n".encode("utf-8")
+

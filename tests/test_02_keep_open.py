@@ -7,6 +7,7 @@ step speaks. The line protocol's own details retire at step 05.
 
 import pytest
 
+from clients import reset_at_once
 from conftest import line_protocol
 
 
@@ -95,4 +96,10 @@ def test_a_client_that_vanishes_mid_command_harms_nobody(connect):
     leaving = connect()
     leaving.send_partial("ECHO half a comm")
     leaving.close()
+    assert connect().call("PING") == "PONG"
+
+
+def test_clients_that_reset_at_once_harm_nobody(server, connect):
+    for _ in range(50):
+        reset_at_once(server.host, server.port)
     assert connect().call("PING") == "PONG"

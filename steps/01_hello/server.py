@@ -5,6 +5,7 @@ Run it with `python steps/01_hello/server.py`, then `nc -v localhost 6379`.
 
 import argparse
 import socket
+import sys
 
 GREETING = "Hello 👋\n"
 
@@ -31,13 +32,18 @@ def main() -> None:
         # Print the port we really got: with --port 0 nobody else knows it.
         print(f"Listening on {host}:{port}", flush=True)
         while True:
-            # accept() blocks until a client connects and returns a new
-            # socket just for that client; `server` keeps listening.
-            client, _address = server.accept()
-            with client:
-                client.sendall(GREETING.encode("utf-8"))
-            # Leaving the `with` block closes the client socket: the client
-            # sees the end of the stream, and we go back to accept().
+            try:
+                # accept() blocks until a client connects and returns a new
+                # socket just for that client; `server` keeps listening.
+                client, _address = server.accept()
+                with client:
+                    client.sendall(GREETING.encode("utf-8"))
+                # Leaving the `with` block closes the client socket: the client
+                # sees the end of the stream, and we go back to accept().
+            except OSError as error:
+                # A client that hung up before we greeted it, or a process out
+                # of file descriptors: say so, and keep serving the next one.
+                print(f"Lost a client: {error}", file=sys.stderr)
 # --8<-- [end:main]
 
 

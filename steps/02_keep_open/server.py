@@ -12,6 +12,7 @@ Still one client at a time: while we talk to one client, the next one waits.
 
 import argparse
 import socket
+import sys
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,7 +68,13 @@ def main() -> None:
         host, port = server.getsockname()[:2]
         print(f"Listening on {host}:{port}", flush=True)
         while True:
-            client, _address = server.accept()
+            try:
+                client, _address = server.accept()
+            except OSError as error:
+                # A client that gave up while waiting to be accepted, or a
+                # process out of file descriptors: say so and keep serving.
+                print(f"Accepting client connection: {error}", file=sys.stderr)
+                continue
             # --8<-- [start:one_at_a_time]
             # We serve this client until it leaves. Meanwhile new clients
             # queue up in the kernel's listen backlog: their connect()

@@ -12,6 +12,7 @@ Each client gets its own thread, so a slow client no longer blocks the others.
 
 import argparse
 import socket
+import sys
 import threading
 
 
@@ -78,7 +79,13 @@ def main() -> None:
         host, port = server.getsockname()[:2]
         print(f"Listening on {host}:{port}", flush=True)
         while True:
-            client, _address = server.accept()
+            try:
+                client, _address = server.accept()
+            except OSError as error:
+                # A client that gave up while waiting to be accepted, or a
+                # process out of file descriptors: say so and keep serving.
+                print(f"Accepting client connection: {error}", file=sys.stderr)
+                continue
             # --8<-- [start:thread_per_client]
             # Hand the client to a thread of its own and go straight back to
             # accept(). daemon=True: these threads must not keep the process

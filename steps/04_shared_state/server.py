@@ -16,6 +16,7 @@ import argparse
 import queue
 import re
 import socket
+import sys
 import threading
 
 
@@ -146,7 +147,13 @@ def main() -> None:
         host, port = server.getsockname()[:2]
         print(f"Listening on {host}:{port}", flush=True)
         while True:
-            client, _address = server.accept()
+            try:
+                client, _address = server.accept()
+            except OSError as error:
+                # A client that gave up while waiting to be accepted, or a
+                # process out of file descriptors: say so and keep serving.
+                print(f"Accepting client connection: {error}", file=sys.stderr)
+                continue
             # Hand the client to a thread of its own and go straight back to
             # accept(). daemon=True: these threads must not keep the process
             # alive after Ctrl-C stops the main thread.
