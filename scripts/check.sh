@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the tests and the docs need, then run everything CI runs:
-#   1. every test against every step it applies to,
+#   1. every test against every step it applies to, in parallel over the cores,
 #   2. the Redis-behaviour tests against a real redis-server (proving them),
 #   3. a strict build of the docs site.
 # Works on a fresh Debian machine with only python3: it installs redis-server,
@@ -24,6 +24,8 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 
-.venv/bin/python -m pytest
-.venv/bin/python -m pytest --against-redis
+# -n auto: one pytest worker per core. pytest.ini's --dist loadgroup keeps the
+# tests of one (module, server) on one worker, so each server starts once.
+.venv/bin/python -m pytest -n auto
+.venv/bin/python -m pytest -n auto --against-redis
 .venv/bin/mkdocs build --strict

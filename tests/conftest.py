@@ -118,29 +118,51 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     until_marker = metafunc.definition.get_closest_marker("until")
     until = until_marker.args[0] if until_marker else None
     targets = targets_for(metafunc.config, first, until)
-    # scope="module": one server per (module, target), shared by the module's tests.
-    metafunc.parametrize("target", targets, ids=[t.id for t in targets], scope="module")
+    # indirect=True hands each Target to the module-scoped `target` fixture
+    # below, so that pytest sees one parameter per (module, target) and keeps
+    # one server for all of the module's tests of that target. (Parametrizing
+    # the name directly, even with scope="module", gives every test case a
+    # parameter of its own and so a server of its own.)
+    metafunc.parametrize("target", targets, ids=[t.id for t in targets], indirect=True, scope="module")
 
 
+@pytest.fixture(scope="module")
+def target(request: pytest.FixtureRequest) -> Target:
+    """The server this test runs against (see pytest_generate_tests)."""
+    return request.param
+
+
+def target_of(item: pytest.Item) -> Target | None:
+    callspec = getattr(item, "callspec", None)
+    value = callspec.params.get("target") if callspec else None
+    return value if isinstance(value, Target) else None
+
+
+# tryfirst: the xdist_group marks must be in place before pytest-xdist reads them.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A test with no server to run against (say, a test of step 05 under
     # --step 3) is left out rather than reported as skipped.
     keep, drop = [], []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if "target" in getattr(item, "fixturenames", ()) and not (
-                callspec and isinstance(callspec.params.get("target"), Target)):
+        if "target" in getattr(item, "fixturenames", ()) and target_of(item) is None:
             drop.append(item)
         else:
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    # Under pytest-xdist (-n N, with --dist loadgroup from pytest.ini) the tests
+    # of one (module, target) go to one worker, which starts their server once.
+    for item in items:
+        target = target_of(item)
+        if target is not None:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}[{target.id}]"))
 
 
 @pytest.fixture(autouse=True)
 def _skip_what_does_not_apply(request: pytest.FixtureRequest) -> None:
-    target = request.node.callspec.params.get("target") if hasattr(request.node, "callspec") else None
+    target = target_of(request.node)
     if target is None:
         return
     not_redis = request.node.get_closest_marker("not_redis")
