@@ -16,6 +16,8 @@ import struct
 import subprocess
 import time
 
+import redis
+
 TIMEOUT = 10  # seconds; a server that hangs fails the test instead of stalling the suite
 
 
@@ -64,6 +66,16 @@ class RawConnection:
         """Send a command as a RESP array and read its reply."""
         self.send(encode_command(*words))
         return self.read_reply()
+
+
+def redis_py(host: str, port: int) -> redis.Redis:
+    """The real redis-py client as the tests use it: RESP2 (redis-py 8 defaults
+    to RESP3), and no retries. By default redis-py 8 retries a failed command
+    ten times, reconnecting in between, so a server that hangs up on a client
+    would go unnoticed. (Its pool still reconnects a connection that was
+    closed while idle: to show that a connection survived something, check
+    through one RawConnection opened before.)"""
+    return redis.Redis(host=host, port=port, protocol=2, socket_timeout=30, retry=None)
 
 
 class Status(str):

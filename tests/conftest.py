@@ -36,7 +36,7 @@ from typing import Iterator
 import pytest
 import redis
 
-from clients import Client, RawConnection
+from clients import Client, RawConnection, redis_py
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = {int(path.name[:2]): path for path in sorted((ROOT / "steps").glob("[0-9][0-9]_*"))}
@@ -360,7 +360,7 @@ def raw(server: ServerProcess) -> Iterator:
 
 @pytest.fixture
 def r(server: ServerProcess) -> Iterator[redis.Redis]:
-    """The real redis-py client, speaking RESP2 (redis-py 8 defaults to RESP3)."""
-    client = redis.Redis(host=server.host, port=server.port, protocol=2, socket_timeout=30)
+    """The real redis-py client, speaking RESP2 and never retrying (see clients.redis_py)."""
+    client = redis_py(server.host, server.port)
     yield client
     client.close()

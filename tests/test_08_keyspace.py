@@ -14,9 +14,8 @@ import subprocess
 import time
 
 import pytest
-import redis
 
-from clients import RawConnection, command_docs, redis_cli_help
+from clients import RawConnection, command_docs, redis_cli_help, redis_py
 
 # --- DEL, UNLINK, TYPE ---------------------------------------------------------------------------
 
@@ -423,7 +422,7 @@ def random_pattern(rng: random.Random, keys: list[bytes]) -> bytes:
 
 
 def test_keys_agrees_with_a_real_redis_on_random_patterns(r, reference_redis):
-    reference = redis.Redis(host=reference_redis.host, port=reference_redis.port, protocol=2)
+    reference = redis_py(reference_redis.host, reference_redis.port)
     rng = random.Random(8)
     keys = sorted({bytes(rng.choice(GLOB_ALPHABET) for _ in range(rng.randint(0, 6))) for _ in range(200)})
     for server in (r, reference):
