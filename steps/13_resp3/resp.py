@@ -76,6 +76,10 @@ class RequestParser:
         del self._buffer[: self._pos]
         self._pos = 0
         self._buffer += data
+
+    def buffered(self) -> int:
+        """How many bytes have arrived that are not a whole command yet (CLIENT LIST's qbuf)."""
+        return len(self._buffer) - self._pos
     # --8<-- [end:parser_state]
 
     # --8<-- [start:next_command]
@@ -265,7 +269,7 @@ class Pairs(list):
 
 class Double(float):
     """A floating-point number, ",": ZSCORE, ZINCRBY. RESP2: a bulk string.
-    Both print it as C's "%.17g" does, as Redis 7.0 does."""
+    Both write it as format_double() does."""
 
 
 class Verbatim(str):
@@ -274,6 +278,10 @@ class Verbatim(str):
 
 
 def format_double(number: float) -> bytes:
+    """A double as Redis 7.0 writes it: printf's "%.17g", 17 significant
+    digits, which is enough for any double to read back exactly as itself.
+    So 1.1 comes back as 1.1000000000000001, 3 as 3, 1e20 as 1e+20, and the
+    infinities as inf and -inf."""
     if number in (float("inf"), float("-inf")):
         return b"inf" if number > 0 else b"-inf"
     return b"%.17g" % number

@@ -1,9 +1,10 @@
-"""Step 12: sorted sets.
+"""Step 13: RESP3, and a server that introduces itself.
 
-A key can now hold a sorted set: members ordered by score, kept in a
-skiplist of our own beside a dict (sorted_set.py), as Redis keeps them. The
-commands live in commands/sorted_sets.py; the event loop below is the one of
-step 08.
+A client may now say HELLO 3 and get replies in RESP3, whose types (maps,
+sets, doubles, one null) say what a reply is; resp.encode() writes each
+client's protocol. The server also keeps a list of its clients and numbers
+about itself, for CLIENT, INFO and AUTH (commands/connection.py,
+commands/info.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from commands import ServerState, Session, execute
 from commands.config import DEFAULT_CONFIG
 from resp import Error, ProtocolError, RequestParser, encode
+from stats import Stats
 from store import Store
 
 READ_SIZE = 64 * 1024  # bytes asked of recv() at a time
@@ -41,11 +43,14 @@ class Client:
 
     def __init__(self, sock: socket.socket, server: ServerState) -> None:
         self.sock = sock
-        self.session = Session(server)  # the selected database, and what commands can reach
+        # What commands see of this client: its database, protocol, name, ...
+        self.session = Session(server, id=server.new_client_id(), address=address_of(sock.getpeername()),
+                               local_address=address_of(sock.getsockname()), fd=sock.fileno(),
+                               authenticated=not server.config.get("requirepass"),
+                               buffered=lambda: (self.parser.buffered(), len(self.outbox)))
         self.parser = RequestParser()
         self.outbox = bytearray()
         self.events = selectors.EVENT_READ  # what the selector is waiting for on this socket
-        self.hang_up = False  # after QUIT or a protocol error: close once the outbox is sent
 
     def run_commands(self) -> None:
         """Run the complete commands in the parser, appending replies to the outbox.
@@ -53,24 +58,37 @@ class Client:
         Stops early once the outbox holds OUTPUT_LIMIT bytes: the rest waits in
         the parser until the client has read its replies.
         """
+        session = self.session
         try:
-            while not self.hang_up and len(self.outbox) < OUTPUT_LIMIT:
+            while not session.closing and len(self.outbox) < OUTPUT_LIMIT:
                 args = self.parser.next_command()
                 if args is None:
                     return
-                self.outbox += encode(execute(self.session, args))
+                session.last_active = time.monotonic()
+                reply = execute(session, args)
+                self.send(reply)
                 if args[0].lower() == b"quit":
-                    self.hang_up = True  # anything after QUIT is never run
+                    session.closing = True  # anything after QUIT is never run
         except ProtocolError as error:
             # The commands before the bad bytes ran; like Redis, say what was
             # wrong and hang up.
-            self.outbox += encode(Error(f"ERR {error}"))
-            self.hang_up = True
+            self.outbox += encode(Error(f"ERR {error}"), session.protocol)
+            session.closing = True
+
+    def send(self, reply: object) -> None:
+        """Queue a reply in the client's protocol, unless CLIENT REPLY said not to."""
+        session = self.session
+        if session.reply_mode == "on":
+            self.outbox += encode(reply, session.protocol)
+        elif session.reply_mode == "skip-next":
+            session.reply_mode = "on"  # CLIENT REPLY SKIP: only the next reply is dropped
+        elif session.reply_mode == "skip":
+            session.reply_mode = "skip-next"  # this reply was to CLIENT REPLY SKIP itself
 
     def wants(self) -> int:
         """The events to wait for on this socket."""
         events = 0
-        if not self.hang_up and len(self.outbox) < OUTPUT_LIMIT:
+        if not self.session.closing and len(self.outbox) < OUTPUT_LIMIT:
             events |= selectors.EVENT_READ
         if self.outbox:
             events |= selectors.EVENT_WRITE
@@ -83,10 +101,14 @@ class Server:
     """The event loop: the only thread, owner of the databases and of every socket."""
 
     def __init__(self, listener: socket.socket) -> None:
-        databases = int(DEFAULT_CONFIG["databases"])
-        self.state = ServerState([Store() for _ in range(databases)], dict(DEFAULT_CONFIG))
+        databases, stats = int(DEFAULT_CONFIG["databases"]), Stats()
+        self.state = ServerState([Store(stats) for _ in range(databases)], dict(DEFAULT_CONFIG), stats)
         self.first_db = 0  # where the next expiry cycle starts
+        self.clients: dict[int, Client] = {}  # by id, as CLIENT KILL names them
         self.selector = selectors.DefaultSelector()
+        # EpollSelector -> "epoll": what INFO calls the multiplexing API
+        self.state.multiplexing_api = type(self.selector).__name__.removesuffix("Selector").lower()
+        self.state.config["port"] = b"%d" % listener.getsockname()[1]
         listener.setblocking(False)
         # The listening socket is "ready to read" when a client is waiting in accept().
         self.selector.register(listener, selectors.EVENT_READ, data=None)
@@ -101,6 +123,11 @@ class Server:
                     self.accept(key.fileobj)
                 else:
                     self.serve(key.data, events)
+            # CLIENT KILL chose these; their replies so far are not waited for.
+            while self.state.to_close:
+                session = self.state.to_close.pop()
+                if session.id in self.clients:  # it may have hung up by itself meanwhile
+                    self.close(self.clients[session.id])
             if time.monotonic() >= next_cron:
                 self.cron()
                 next_cron = time.monotonic() + 1 / self.hz
@@ -121,6 +148,7 @@ class Server:
         self.first_db = (self.first_db + 1) % len(databases)
         for db in databases[self.first_db:] + databases[:self.first_db]:
             db.expire_some_keys(time_budget=ends - time.monotonic())
+        self.state.stats.sample()  # for INFO's instantaneous_ops_per_sec
     # --8<-- [end:cron]
 
     def accept(self, listener: socket.socket) -> None:
@@ -134,11 +162,19 @@ class Server:
                 # took it: like Redis, say so and carry on serving the others.
                 print(f"Accepting client connection: {error}", file=sys.stderr)
                 return
+            try:
+                client = Client(sock, self.state)
+            except OSError:  # it hung up before we could ask its address
+                sock.close()
+                continue
             sock.setblocking(False)
             # Replies are small and we send each batch in one call; don't let
             # Nagle's algorithm hold them back waiting for more.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.selector.register(sock, selectors.EVENT_READ, data=Client(sock, self.state))
+            self.selector.register(sock, selectors.EVENT_READ, data=client)
+            self.clients[client.session.id] = client
+            self.state.clients[client.session.id] = client.session
+            self.state.stats.connections_received += 1
 
     def serve(self, client: Client, events: int) -> None:
         try:
@@ -148,6 +184,7 @@ class Server:
                     self.close(client)  # the client hung up
                     return
                 client.parser.feed(data)
+                self.state.stats.net_input_bytes += len(data)
             client.run_commands()
             # Write now rather than wait for the next turn of the loop: most of
             # the time the whole reply fits in the socket's buffer at once.
@@ -155,7 +192,7 @@ class Server:
         except ConnectionError:
             self.close(client)  # the client vanished; nobody else notices
             return
-        if client.hang_up and not client.outbox:
+        if client.session.closing and not client.outbox:
             self.close(client)
             return
         wanted = client.wants()
@@ -170,13 +207,22 @@ class Server:
             except BlockingIOError:
                 return  # the socket's buffer is full: EVENT_WRITE tells us when to go on
             del client.outbox[:sent]  # a partial write keeps the rest for later
+            self.state.stats.net_output_bytes += sent
             # Commands held back by OUTPUT_LIMIT may run now that there is room.
             client.run_commands()
 
     def close(self, client: Client) -> None:
         self.selector.unregister(client.sock)
         client.sock.close()
+        del self.clients[client.session.id]
+        del self.state.clients[client.session.id]
 # --8<-- [end:event_loop]
+
+
+def address_of(socket_address: tuple) -> str:
+    """ "ip:port" as Redis writes a client's address; "[ip]:port" for IPv6."""
+    host, port = socket_address[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def main() -> None:

@@ -6,6 +6,8 @@ of the server; CONFIG RESETSTAT sets it back to zero.
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from dataclasses import dataclass, field
 
 
@@ -35,6 +37,20 @@ class Stats:
     # Only lookups made by read commands count as hits or misses, as in Redis;
     # execute() says which kind of command is running.
     counting_lookups: bool = False
+    # (time, commands, input bytes, output bytes), sampled by the event loop's
+    # cron: the rates INFO calls instantaneous are taken over the last ones.
+    samples: deque[tuple[float, int, int, int]] = field(default_factory=lambda: deque(maxlen=16))
+
+    def sample(self) -> None:
+        self.samples.append((time.monotonic(), self.commands_processed, self.net_input_bytes,
+                             self.net_output_bytes))
+
+    def rates(self) -> tuple[float, float, float]:
+        """Commands a second, and input and output bytes a second, lately."""
+        if len(self.samples) < 2:
+            return 0.0, 0.0, 0.0
+        (start, *first), (end, *last) = self.samples[0], self.samples[-1]
+        return tuple((b - a) / (end - start) for a, b in zip(first, last))
 
     def reset(self) -> None:
         """CONFIG RESETSTAT: every counter back to zero."""

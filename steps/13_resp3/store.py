@@ -143,6 +143,7 @@ class Store:
         self.deadlines = Deadlines()
         self.order = ScanOrder()
         self.active_expiry = True  # DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off
+        self.average_ttl = 0  # ms; estimated from the keys the active cycle samples, as Redis does
 
     def __len__(self) -> int:
         # Like Redis's DBSIZE, this counts keys that expired but are not yet deleted.
@@ -201,6 +202,7 @@ class Store:
         self._data.clear()
         self.deadlines = Deadlines()
         self.order.clear()
+        self.average_ttl = 0
 
     def keys(self) -> list[bytes]:
         """Every key that has not expired. (Like Redis's KEYS, this deletes nothing.)"""
@@ -249,7 +251,15 @@ class Store:
                 self._remove(key)
             deleted += len(expired)
             self.stats.expired_keys += len(expired)
+            self._estimate_average_ttl([self.deadlines.get(key) - now for key in sampled.difference(expired)])
             if len(expired) * 100 <= len(sampled) * 10 or time.monotonic() - started > time_budget:
                 break
         return deleted
     # --8<-- [end:active_expiry]
+
+    def _estimate_average_ttl(self, ttls: list[int]) -> None:
+        """INFO keyspace's avg_ttl: a moving average over the samples, each
+        counting for 1/50, rather than a pass over every key."""
+        if ttls:
+            sampled = sum(ttls) // len(ttls)
+            self.average_ttl = self.average_ttl * 49 // 50 + sampled // 50 if self.average_ttl else sampled

@@ -7,7 +7,7 @@ import time
 
 from commands.base import (COMMANDS, SYNTAX_ERROR, Command, CommandError, Session, as_text, c_int,
                            check_database, command)
-from resp import OK, Reply, SimpleString
+from resp import OK, Map, Reply, Set, SimpleString
 
 
 @command("dbsize", 1, "readonly fast", (0, 0, 0), "server", "1.0.0",
@@ -59,6 +59,12 @@ def time_(session: Session, args: list[bytes]) -> Reply:
     return [b"%d" % (now_us // 1_000_000), b"%d" % (now_us % 1_000_000)]
 
 
+@command("lastsave", 1, "loading stale fast", (0, 0, 0), "server", "1.0.0",
+         "Get the UNIX time stamp of the last successful save to disk")
+def lastsave(session: Session, args: list[bytes]) -> Reply:
+    return int(session.server.started)  # nothing is saved yet: Redis counts from its start, too
+
+
 @command("debug", -2, "admin noscript loading stale", (0, 0, 0), "server", "1.0.0",
          "A container for debugging commands", "subcommand [argument ...]")
 def debug(session: Session, args: list[bytes]) -> Reply:
@@ -95,13 +101,11 @@ def command_info_(session: Session, args: list[bytes]) -> Reply:
 @command("command|docs", -2, "loading stale", (0, 0, 0), "server", "7.0.0",
          "Get array of specific Redis command documentation", "[command-name [command-name ...]]")
 def command_docs(session: Session, args: list[bytes]) -> Reply:
-    # redis-cli asks for this when it starts, to offer help and hints. In RESP2
-    # the reply is a flat list: name, docs, name, docs, ... Unknown names are skipped.
+    # redis-cli asks for this when it starts, to offer help and hints. A map
+    # of name -> docs (in RESP2 a flat list: name, docs, name, docs, ...).
+    # Unknown names are skipped.
     entries = [entry for name in args[2:] if (entry := find(name))] if len(args) > 2 else COMMANDS.values()
-    reply: list[Reply] = []
-    for entry in entries:
-        reply += [entry.name.encode(), command_docs_of(entry)]
-    return reply
+    return Map({entry.name.encode(): command_docs_of(entry) for entry in entries})
 
 
 @command("command|list", -2, "loading stale", (0, 0, 0), "server", "7.0.0",
@@ -127,13 +131,14 @@ CATEGORY_OF_GROUP = {"generic": "keyspace", "sorted-set": "sortedset"}
 def command_info(entry: Command) -> Reply:
     """The ten fields Redis 7 gives for a command."""
     first, last, step = entry.keys
-    categories = [SimpleString("@" + CATEGORY_OF_GROUP.get(entry.group, entry.group))]
+    categories = Set([SimpleString("@" + CATEGORY_OF_GROUP.get(entry.group, entry.group))])
     return [
-        entry.name.encode(), entry.arity, [SimpleString(flag) for flag in entry.flags],
+        entry.name.encode(), entry.arity, Set(SimpleString(flag) for flag in entry.flags),
         first, last, step, categories,
-        [],  # tips for cluster clients: none
+        Set(),  # tips for cluster clients: none
         key_specs(entry),
-        [command_info(sub) for sub in entry.subcommands.values()],
+        # Redis sends an empty set for no subcommands, but a list of them.
+        [command_info(sub) for sub in entry.subcommands.values()] or Set(),
     ]
 
 
@@ -141,26 +146,22 @@ def key_specs(entry: Command) -> Reply:
     """Where the keys are, in Redis 7's newer form: begin at `first`, then a range."""
     first, last, step = entry.keys
     if not first:
-        return []
+        return Set()
     access = "RW" if "write" in entry.flags else "RO"
-    return [[
-        b"flags", [SimpleString(access)],
-        b"begin_search", [b"type", b"index", b"spec", [b"index", first]],
-        b"find_keys", [b"type", b"range", b"spec",
-                       [b"lastkey", last - first if last >= 0 else last, b"keystep", step, b"limit", 0]],
-    ]]
+    return Set([Map({
+        b"flags": Set([SimpleString(access)]),
+        b"begin_search": Map({b"type": b"index", b"spec": Map({b"index": first})}),
+        b"find_keys": Map({b"type": b"range", b"spec": Map({
+            b"lastkey": last - first if last >= 0 else last, b"keystep": step, b"limit": 0})}),
+    })])
 
 
 def command_docs_of(entry: Command) -> Reply:
-    docs: list[Reply] = [b"summary", entry.summary.encode(), b"since", entry.since.encode(),
-                         b"group", entry.group.encode()]
+    docs = Map({b"summary": entry.summary.encode(), b"since": entry.since.encode(), b"group": entry.group.encode()})
     if entry.syntax:
-        docs += [b"arguments", parse_syntax(entry.syntax)]
+        docs[b"arguments"] = parse_syntax(entry.syntax)
     if entry.subcommands:
-        subs: list[Reply] = []
-        for sub in entry.subcommands.values():
-            subs += [sub.name.encode(), command_docs_of(sub)]
-        docs += [b"subcommands", subs]
+        docs[b"subcommands"] = Map({sub.name.encode(): command_docs_of(sub) for sub in entry.subcommands.values()})
     return docs
 # --8<-- [end:introspection]
 
@@ -242,15 +243,15 @@ def with_flag(argument: Argument, flag: str) -> Argument:
 
 
 def as_reply(argument: Argument) -> Reply:
-    """An argument map as RESP2 sends it: a flat list of field, value, ..."""
-    reply: list[Reply] = []
+    """An argument as COMMAND DOCS sends it: a map of field -> value."""
+    reply = Map()
     for field_name, value in argument.items():
         if field_name == "arguments":
             value = [as_reply(inner) for inner in value]
         elif field_name == "flags":
-            value = [SimpleString(flag) for flag in value]  # redis-cli wants status replies here
+            value = Set(SimpleString(flag) for flag in value)  # redis-cli wants status replies here
         else:
             value = value.encode()
-        reply += [field_name.encode(), value]
+        reply[field_name.encode()] = value
     return reply
 # --8<-- [end:syntax]

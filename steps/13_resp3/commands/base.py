@@ -9,12 +9,13 @@ that runs the commands.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
-from resp import Error, Reply, parse_int64
+from resp import Error, Reply, SimpleString, parse_int64
 from sorted_set import SortedSet
 from stats import CommandStats, Stats
 from store import Store
@@ -39,6 +40,8 @@ class ServerState:
     config: dict[str, bytes]
     stats: Stats
     started: float = field(default_factory=time.time)  # for uptime_in_seconds
+    run_id: str = field(default_factory=lambda: secrets.token_hex(20))  # tells one run from the next
+    multiplexing_api: str = ""  # how the event loop waits: "epoll", "kqueue", ...
     clients: dict[int, Session] = field(default_factory=dict)
     next_client_id: int = 1  # ids are never reused, as in Redis
     # Clients that CLIENT KILL has chosen; the event loop closes them
@@ -67,6 +70,7 @@ class Session:
     # new client must AUTH first.
     authenticated: bool = True
     reply_mode: str = "on"  # CLIENT REPLY ON | OFF | SKIP
+    no_evict: bool = False  # CLIENT NO-EVICT
     created: float = field(default_factory=time.monotonic)
     last_active: float = field(default_factory=time.monotonic)
     last_command: str = "NULL"  # the cmd= field: the last command run, "NULL" before any
@@ -261,3 +265,11 @@ def counted_arg(arg: bytes, error: str, minimum: int) -> int:
         raise CommandError(error)
     return number
 # --8<-- [end:helpers]
+
+
+def help_reply(container: str, lines: list[str]) -> Reply:
+    """What CONFIG HELP, CLIENT HELP and the like reply: Redis's header, the
+    lines about each subcommand, and HELP itself, one status reply a line."""
+    return [SimpleString(line) for line in [
+        f"{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        *lines, "HELP", "    Prints this help."]]

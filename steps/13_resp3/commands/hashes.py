@@ -16,7 +16,7 @@ from commands.base import (INT64_MAX, INT64_MIN, SYNTAX_ERROR, CommandError, Ses
                            integer_arg)
 from commands.keys import scan_cursor, scan_options, scan_position
 from glob_match import glob_match
-from resp import OK, Reply, parse_int64
+from resp import OK, Map, Pairs, Reply, parse_int64
 
 # Redis keeps a small hash in a listpack, one compact block of memory, until
 # it has more than this many fields or a field or value longer than this
@@ -164,8 +164,8 @@ def hvals(session: Session, args: list[bytes]) -> Reply:
 
 @command("hgetall", 2, "readonly", (1, 1, 1), "hash", "2.0.0", "Get all the fields and values in a hash", "key")
 def hgetall(session: Session, args: list[bytes]) -> Reply:
-    # RESP3 would send a map; RESP2 has none, so it is a flat array.
-    return flatten(list((get_hash(session, args[1]) or {}).items()))
+    # A map in RESP3; RESP2 has none, so there it is a flat array.
+    return Map(get_hash(session, args[1]) or {})
 # --8<-- [end:whole]
 
 
@@ -242,7 +242,7 @@ def hrandfield(session: Session, args: list[bytes]) -> Reply:
         picked = random.sample(pairs, min(count, len(pairs)))
     else:
         picked = random.choices(pairs, k=-count)
-    return flatten(picked) if with_values else [field for field, _ in picked]
+    return Pairs(picked) if with_values else [field for field, _ in picked]
 # --8<-- [end:random]
 
 

@@ -26,6 +26,13 @@ def exists(session: Session, args: list[bytes]) -> Reply:
     return sum(key in session.db for key in args[1:])
 
 
+@command("touch", -2, "readonly fast", (1, -1, 1), "generic", "3.2.1",
+         "Alters the last access time of a key(s). Returns the number of existing keys specified.", "key [key ...]")
+def touch(session: Session, args: list[bytes]) -> Reply:
+    # Redis also marks each key as just used, for eviction; that comes in step 18.
+    return sum(key in session.db for key in args[1:])
+
+
 def expire_generic(session: Session, args: list[bytes], base_ms: int, in_seconds: bool) -> Reply:
     """EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT: key amount [NX | XX | GT | LT]"""
     options = set()

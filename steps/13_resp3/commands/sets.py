@@ -12,7 +12,7 @@ from typing import Iterator
 from commands.base import INT64_MIN, SYNTAX_ERROR, CommandError, Session, command, get_typed, integer_arg
 from commands.keys import scan_cursor, scan_options, scan_position
 from glob_match import glob_match
-from resp import Reply, parse_int64
+from resp import Reply, Set, parse_int64
 
 
 # --8<-- [start:access]
@@ -61,7 +61,7 @@ def srem(session: Session, args: list[bytes]) -> Reply:
 
 @command("smembers", 2, "readonly", (1, 1, 1), "set", "1.0.0", "Get all the members in a set", "key")
 def smembers(session: Session, args: list[bytes]) -> Reply:
-    return list(read_set(session, args[1]))  # in no particular order, and not Redis's order
+    return Set(read_set(session, args[1]))  # in no particular order, and not Redis's order
 
 
 @command("sismember", 3, "readonly fast", (1, 1, 1), "set", "1.0.0",
@@ -131,11 +131,11 @@ def spop(session: Session, args: list[bytes]) -> Reply:
             raise CommandError("ERR value is out of range, must be positive")
     members = get_set(session, args[1])
     if members is None:
-        return None if count is None else []  # without a count, a single null; with one, a list
+        return None if count is None else Set()  # without a count, a single null; with one, a set
     popped = [pick(members)] if count is None else pick_distinct(members, count)
     members.difference_update(popped)
     delete_if_empty(session, args[1], members)
-    return popped[0] if count is None else popped
+    return popped[0] if count is None else Set(popped)
 
 
 @command("srandmember", -2, "readonly", (1, 1, 1), "set", "1.0.0",
@@ -201,7 +201,7 @@ def store(session: Session, destination: bytes, result: set[bytes]) -> Reply:
 
 @command("sinter", -2, "readonly", (1, -1, 1), "set", "1.0.0", "Intersect multiple sets", "key [key ...]")
 def sinter(session: Session, args: list[bytes]) -> Reply:
-    return list(intersection(read_sets(session, args[1:])))
+    return Set(intersection(read_sets(session, args[1:])))
 
 
 @command("sinterstore", -3, "write denyoom", (1, -1, 1), "set", "1.0.0",
@@ -212,7 +212,7 @@ def sinterstore(session: Session, args: list[bytes]) -> Reply:
 
 @command("sunion", -2, "readonly", (1, -1, 1), "set", "1.0.0", "Add multiple sets", "key [key ...]")
 def sunion(session: Session, args: list[bytes]) -> Reply:
-    return list(union(read_sets(session, args[1:])))
+    return Set(union(read_sets(session, args[1:])))
 
 
 @command("sunionstore", -3, "write denyoom", (1, -1, 1), "set", "1.0.0",
@@ -223,7 +223,7 @@ def sunionstore(session: Session, args: list[bytes]) -> Reply:
 
 @command("sdiff", -2, "readonly", (1, -1, 1), "set", "1.0.0", "Subtract multiple sets", "key [key ...]")
 def sdiff(session: Session, args: list[bytes]) -> Reply:
-    return list(difference(read_sets(session, args[1:])))
+    return Set(difference(read_sets(session, args[1:])))
 
 
 @command("sdiffstore", -3, "write denyoom", (1, -1, 1), "set", "1.0.0",

@@ -18,7 +18,7 @@ from commands.base import (INT64_MAX, SYNTAX_ERROR, WRONGTYPE, CommandError, Ses
                            integer_arg)
 from commands.keys import scan_cursor, scan_options
 from glob_match import glob_match
-from resp import NULL_ARRAY, Reply
+from resp import NULL_ARRAY, Double, Pairs, Reply, format_double
 from sorted_set import LISTPACK_MAX_ENTRIES, Range, SortedSet
 
 NOT_A_FLOAT = "ERR value is not a valid float"
@@ -39,19 +39,12 @@ def delete_if_empty(session: Session, key: bytes, zset: SortedSet) -> None:
         session.db.delete(key)
 
 
-def score_reply(score: float) -> bytes:
-    """A score as Redis 7.0 replies with it: printf's "%.17g", 17 significant
-    digits, which is enough for any double to read back exactly as itself.
-    So 1.1 comes back as 1.1000000000000001, 3 as 3, 1e20 as 1e+20, and the
-    infinities as inf and -inf."""
-    return b"%.17g" % score
-
-
-def items_reply(items: Iterable[Item], withscores: bool) -> list[bytes]:
-    """Members, or with WITHSCORES a flat list of member, score, member, score, ..."""
+def items_reply(items: Iterable[Item], withscores: bool) -> Reply:
+    """Members, or with WITHSCORES (member, score) pairs: in RESP2 a flat list
+    member, score, member, score, ...; in RESP3 a list of [member, score]."""
     if not withscores:
         return [member for member, _ in items]
-    return [part for member, score in items for part in (member, score_reply(score))]
+    return Pairs((member, Double(score)) for member, score in items)
 # --8<-- [end:helpers]
 
 
@@ -204,7 +197,7 @@ def zadd_generic(session: Session, args: list[bytes], incr: bool) -> Reply:
         result = score
     if incr:
         # The score computed, even if the set stores it otherwise (-0 as 0, see SortedSet).
-        return None if result is None else score_reply(result)
+        return None if result is None else Double(result)
     return added + changed if ch else added  # CH: count the members whose score changed too
 
 
@@ -230,14 +223,14 @@ def zincrby(session: Session, args: list[bytes]) -> Reply:
 def zscore(session: Session, args: list[bytes]) -> Reply:
     zset = get_zset(session, args[1])
     score = None if zset is None else zset.score(args[2])
-    return None if score is None else score_reply(score)
+    return None if score is None else Double(score)
 
 
 @command("zmscore", -3, "readonly fast", (1, 1, 1), "sorted-set", "6.2.0",
          "Get the score associated with the given members in a sorted set", "key member [member ...]")
 def zmscore(session: Session, args: list[bytes]) -> Reply:
     zset = get_zset(session, args[1]) or SortedSet()  # a missing key is an empty set
-    return [None if (score := zset.score(member)) is None else score_reply(score) for member in args[2:]]
+    return [None if (score := zset.score(member)) is None else Double(score) for member in args[2:]]
 
 
 @command("zcard", 2, "readonly fast", (1, 1, 1), "sorted-set", "1.2.0",
@@ -468,7 +461,10 @@ def pop_generic(session: Session, args: list[bytes], highest: bool) -> Reply:
     zset = get_zset(session, args[1])
     if zset is None:
         return []
-    return items_reply(pop_many(session, args[1], zset, highest, count), withscores=True)
+    popped = pop_many(session, args[1], zset, highest, count)
+    if len(args) == 2:  # no count: one member and its score, never nested
+        return [part for member, score in popped for part in (member, Double(score))]
+    return items_reply(popped, withscores=True)
 
 
 @command("zpopmin", -2, "write fast", (1, 1, 1), "sorted-set", "5.0.0",
@@ -504,7 +500,7 @@ def zmpop(session: Session, args: list[bytes]) -> Reply:
         zset = get_zset(session, key)
         if zset is not None:
             popped = pop_many(session, key, zset, args[where_at].upper() == b"MAX", count or 1)
-            return [key, [[member, score_reply(score)] for member, score in popped]]
+            return [key, [[member, Double(score)] for member, score in popped]]
     return NULL_ARRAY
 # --8<-- [end:pop]
 
@@ -723,7 +719,7 @@ def listpack_score(score: float) -> bytes:
     anything else as "%.17g"."""
     if score.is_integer() and abs(score) <= 2**62:
         return b"%d" % int(score)
-    return score_reply(score)
+    return format_double(score)
 
 
 @command("zscan", -3, "readonly", (1, 1, 1), "sorted-set", "2.8.0",
@@ -737,6 +733,6 @@ def zscan(session: Session, args: list[bytes]) -> Reply:
     cursor, items = zset.scan(cursor, count)
     if pattern is not None and pattern != b"*":
         items = [(member, score) for member, score in items if glob_match(pattern, member)]
-    as_text = listpack_score if zset.compact else score_reply
+    as_text = listpack_score if zset.compact else format_double
     return [b"%d" % cursor, [part for member, score in items for part in (member, as_text(score))]]
 # --8<-- [end:random]

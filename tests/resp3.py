@@ -1,0 +1,94 @@
+"""Reading RESP3 replies as exact frames, for tests that compare the bytes'
+meaning between our server and real Redis.
+
+redis-py turns replies into Python values and loses what the frame said:
+a set and an array both become lists or sets, a double a float, a null None
+whatever its type. Here every reply keeps its RESP3 type, as a Frame.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+from clients import TIMEOUT, encode_command
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One reply: its RESP3 type ("array", "map", "double", ...) and value.
+
+    For aggregates the value is a tuple of Frames (a map's is a tuple of
+    (key, value) pairs); for the others, the bytes of the frame's body.
+    """
+
+    kind: str
+    value: object
+
+    def unordered(self) -> Frame:
+        """The same reply with the order of map entries and set members
+        (and, with `arrays`, of arrays) made canonical, for comparing two
+        servers whose hash tables iterate differently."""
+        if self.kind in ("set", "map"):
+            return Frame(self.kind, tuple(sorted(self._children(), key=repr)))
+        if self.kind in ("array", "push"):
+            return Frame(self.kind, self._children())
+        return self
+
+    def _children(self) -> tuple:
+        if self.kind == "map":
+            return tuple((key.unordered(), value.unordered()) for key, value in self.value)
+        return tuple(item.unordered() for item in self.value)
+
+    def sorted_array(self) -> Frame:
+        """An array whose order Redis does not promise (KEYS, HKEYS), as a set would compare."""
+        assert self.kind == "array", self
+        return Frame("array", tuple(sorted(self.unordered().value, key=repr)))
+
+
+KINDS = {b"+": "simple", b"-": "error", b":": "integer", b"$": "bulk", b"*": "array", b"_": "null",
+         b",": "double", b"#": "boolean", b"!": "blob-error", b"=": "verbatim", b"(": "big-number",
+         b"%": "map", b"~": "set", b">": "push", b"|": "attribute"}
+
+
+def read_frame(reader) -> Frame:
+    line = reader.readline()
+    if not line.endswith(b"\r\n"):
+        raise ConnectionError(f"connection closed or reply cut short: {line!r}")
+    kind, body = KINDS.get(line[:1]), line[1:-2]
+    if kind is None:
+        raise AssertionError(f"not a RESP3 reply: {line!r}")
+    if kind in ("bulk", "verbatim", "blob-error"):
+        if body == b"-1":  # RESP2's null bulk string
+            return Frame("null-bulk", None)
+        data = reader.read(int(body) + 2)
+        assert data.endswith(b"\r\n"), data
+        return Frame(kind, data[:-2])
+    if kind in ("array", "set", "push"):
+        if body == b"-1":  # RESP2's null array
+            return Frame("null-array", None)
+        return Frame(kind, tuple(read_frame(reader) for _ in range(int(body))))
+    if kind == "map":
+        return Frame(kind, tuple((read_frame(reader), read_frame(reader)) for _ in range(int(body))))
+    if kind == "attribute":
+        raise AssertionError("attributes are not expected from these servers")
+    return Frame(kind, body)
+
+
+class Resp3Connection:
+    """A raw connection that says HELLO 3 first, then reads every reply as a Frame."""
+
+    def __init__(self, host: str, port: int, protocol: int = 3) -> None:
+        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
+        self.reader = self.sock.makefile("rb")
+        if protocol == 3:
+            hello = self.call("HELLO", "3")
+            assert hello.kind == "map", hello
+
+    def call(self, *words: str | bytes | int) -> Frame:
+        self.sock.sendall(encode_command(*words))
+        return read_frame(self.reader)
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
