@@ -1,18 +1,24 @@
 """The documentation site: every step has a page, and every page shows its step.
 
-These tests read files only; they start no server. Together with
-`mkdocs build --strict` they keep the pages and the steps from drifting apart:
-a page includes its code from the step's files rather than pasting it, shows
-a terminal session that the session tests replay against the step, and asks
-for the diff against the previous step through the build-time hook in
-docs/hooks/step_diff.py.
+These tests start no server. Together with `mkdocs build --strict` they keep
+the pages and the steps from drifting apart: a page includes its code from the
+step's files rather than pasting it, shows a terminal session that the session
+tests replay against the step, and asks for the diff against the previous step
+through the build-time hook in docs/hooks/step_diff.py. One group of tests
+builds the site into a temporary folder and reads the pages a reader gets:
+they must work offline, so no page may load a script from another host.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html.parser
 import importlib.util
 import re
+import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import markdown
 import pytest
@@ -206,9 +212,26 @@ def test_a_diff_marks_new_and_removed_files(tmp_path):
     write_step(tmp_path, "01_a", {"server.py": "a\n", "gone.py": "old\n"})
     write_step(tmp_path, "02_b", {"server.py": "a\n", "resp.py": "new\n"})
     rendered = step_diff.render_diff(tmp_path, "01_a", "02_b")
-    titles = [line for line in rendered if line.startswith("```diff")]
-    assert titles == ['```diff title="gone.py (removed)"', '```diff title="resp.py (new file)"']
-    assert "+new" in rendered and "-old" in rendered
+    titles = [line.strip() for line in rendered if line.strip().startswith("```diff")]
+    assert titles == ['```diff title="resp.py (new file)"', '```diff title="gone.py (removed)"']
+    assert "+new" in rendered and "    -old" in rendered
+
+
+def test_a_removed_file_comes_last_and_folded(tmp_path):
+    # A whole deleted file is long and says little; the changes come first.
+    write_step(tmp_path, "01_a", {"a_gone.py": "x\ny\n", "server.py": "a\n"})
+    write_step(tmp_path, "02_b", {"server.py": "b\n", "z_new.py": "new\n"})
+    rendered = step_diff.render_diff(tmp_path, "01_a", "02_b")
+    folded = rendered.index('??? note "a_gone.py (removed, 2 lines)"')
+    assert rendered.index('```diff title="server.py"') < rendered.index('```diff title="z_new.py (new file)"') < folded
+    assert all(line.startswith("    ") for line in rendered[folded + 1:] if line)
+
+
+def test_a_removed_file_is_folded_on_the_built_page():
+    html = markdown.Markdown(extensions=["pymdownx.details", "pymdownx.superfences"]).convert(
+        "\n".join(step_diff.render_diff(ROOT / "steps", "04_shared_state", "05_resp")))
+    assert html.rindex("<details") > html.rindex('<span class="filename">server.py</span>'), (
+        "lost_updates.py, removed in step 05, should come after the changed files, folded")
 
 
 def test_a_diff_covers_python_source_files_only(tmp_path):
@@ -244,3 +267,87 @@ def test_a_whole_file_include_shows_no_section_markers():
             lines = md.preprocessors["snippet"].run([f'--8<-- "{source.relative_to(ROOT).as_posix()}"'])
             assert lines, f"{source} included nothing"
             assert not [line for line in lines if "8<-" in line], f"{source}: section markers shown"
+
+
+# --- the built site works offline -------------------------------------------------------------
+
+# docs/javascripts/vendor/ holds dist/mermaid.min.js of the npm package mermaid@11.17.2,
+# renamed; mkdocs.yml loads it through extra_javascript.
+MERMAID = DOCS / "javascripts" / "vendor" / "mermaid-11.17.2.min.js"
+MERMAID_SHA256 = "581ed7d74bd9048d0e3a91363927d72ef22942d7722546b27f7cc29e35390eb8"
+
+
+class _Scripts(html.parser.HTMLParser):
+    """The src of every <script> in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script" and (src := dict(attrs).get("src")):
+            self.sources.append(src)
+
+
+def scripts_of(page: Path) -> list[str]:
+    parser = _Scripts()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.sources
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    """The site as `mkdocs build` makes it, in a folder of its own (not site/, which may be stale)."""
+    site = tmp_path_factory.mktemp("site")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(site)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=100, check=False)
+    assert done.returncode == 0, f"mkdocs build failed:\n{done.stderr[-3000:]}"
+    return site
+
+
+def built_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+# One worker builds the site once for all of these, under pytest-xdist too.
+built = pytest.mark.xdist_group("docs-built-site")
+
+
+@built
+def test_no_built_page_loads_a_script_from_another_host(built_site):
+    pages = built_pages(built_site)
+    assert len(pages) > len(STEP_NAMES) - 1, "the build made too few pages"
+    for page in pages:
+        for src in scripts_of(page):
+            parts = urlsplit(src)
+            assert not parts.scheme and not parts.netloc, (
+                f"{page.relative_to(built_site)} loads {src}: a reader without internet gets no script; "
+                "ship it under docs/ instead"
+            )
+
+
+@built
+def test_pages_with_diagrams_load_the_mermaid_that_ships_with_the_site(built_site):
+    with_diagrams = [page for page in built_pages(built_site) if 'class="mermaid"' in page.read_text("utf-8")]
+    assert with_diagrams, "no page has a mermaid diagram; is the mermaid fence still configured?"
+    for page in with_diagrams:
+        mermaid = [src for src in scripts_of(page) if "mermaid" in src]
+        assert mermaid, f"{page.relative_to(built_site)} has a diagram but loads no mermaid"
+        assert (page.parent / mermaid[0]).resolve() == (built_site / MERMAID.relative_to(DOCS)).resolve()
+
+
+@built
+def test_the_theme_uses_an_already_loaded_mermaid(built_site):
+    # mkdocs-material fetches mermaid from a CDN only when none is loaded. If
+    # a new version of the theme stopped checking, diagrams would need the
+    # internet again: this test would notice.
+    bundles = list((built_site / "assets" / "javascripts").glob("bundle.*.min.js"))
+    assert bundles, "the theme's JavaScript bundle is not where it used to be"
+    assert any('typeof mermaid=="undefined"' in bundle.read_text("utf-8") for bundle in bundles)
+
+
+def test_the_vendored_mermaid_is_the_pinned_release():
+    assert hashlib.sha256(MERMAID.read_bytes()).hexdigest() == MERMAID_SHA256, (
+        f"{MERMAID.relative_to(ROOT)} is not dist/mermaid.min.js of mermaid@11.17.2; "
+        "if you upgraded it on purpose, update the name, mkdocs.yml and this hash"
+    )

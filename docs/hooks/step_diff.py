@@ -8,8 +8,11 @@ The line may be indented (inside a content tab, an admonition, ...). It is
 replaced, at the same indentation, by one fenced ```diff block per Python file
 that differs between steps/04_shared_state/ and steps/05_resp/, each titled
 with the file's name. Files only in the newer step show up as new, files only
-in the older one as removed. No diff is ever committed: it is made from the
-step folders on every build, so it cannot go stale.
+in the older one as removed. Changed and new files come first; removed files
+come last, each folded into a collapsed block (pymdownx.details), so that a
+whole deleted file does not push the real changes down the page. No diff is
+ever committed: it is made from the step folders on every build, so it cannot
+go stale.
 
 Snippet section markers (`# --8<-- [start:name]`, `# --8<-- [end:name]`) are
 taken out of both sides before diffing. They are there for the pages to cut
@@ -87,14 +90,16 @@ def render_diff(steps_root: Path, old: str, new: str, indent: str = "", where: s
     old_files, new_files = source_files(old_dir), source_files(new_dir)
 
     out: list[str] = []
-    for name in sorted(old_files | new_files):
+    # Removed files last: sorted() puts False (still there) before True (removed).
+    for name in sorted(old_files | new_files, key=lambda name: (name not in new_files, name)):
         before = read_source(old_dir / name) if name in old_files else []
         after = read_source(new_dir / name) if name in new_files else []
         if before == after:
             continue
+        removed = name not in new_files
         if name not in old_files:
             title = f"{name} (new file)"
-        elif name not in new_files:
+        elif removed:
             title = f"{name} (removed)"
         else:
             title = name
@@ -110,9 +115,16 @@ def render_diff(steps_root: Path, old: str, new: str, indent: str = "", where: s
         fence = fence_for(diff)
         if out:
             out.append("")
-        out.append(f'{indent}{fence}diff title="{title}"')
-        out.extend(f"{indent}{line}" for line in diff)
-        out.append(f"{indent}{fence}")
+        block_indent = indent
+        if removed:
+            # Folded: a collapsed "??? note" block, its diff indented inside it.
+            lines = len(before)
+            out.append(f'{indent}??? note "{name} (removed, {lines} line{"s" if lines != 1 else ""})"')
+            out.append("")
+            block_indent = indent + "    "
+        out.append(f'{block_indent}{fence}diff title="{title}"')
+        out.extend(f"{block_indent}{line}" for line in diff)
+        out.append(f"{block_indent}{fence}")
 
     if not out:
         out.append(f"{indent}*No Python file changed between `{old}` and `{new}`.*")
