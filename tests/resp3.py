@@ -25,25 +25,33 @@ class Frame:
     kind: str
     value: object
 
-    def unordered(self) -> Frame:
-        """The same reply with the order of map entries and set members
-        (and, with `arrays`, of arrays) made canonical, for comparing two
-        servers whose hash tables iterate differently."""
-        if self.kind in ("set", "map"):
-            return Frame(self.kind, tuple(sorted(self._children(), key=repr)))
-        if self.kind in ("array", "push"):
-            return Frame(self.kind, self._children())
-        return self
-
-    def _children(self) -> tuple:
+    def canonical(self, arrays: bool = False) -> Frame:
+        """The same reply with map entries and set members in a canonical
+        order (and, with `arrays`, array items too), to compare two servers
+        whose hash tables iterate in different orders."""
         if self.kind == "map":
-            return tuple((key.unordered(), value.unordered()) for key, value in self.value)
-        return tuple(item.unordered() for item in self.value)
+            children = tuple((key.canonical(arrays), value.canonical(arrays)) for key, value in self.value)
+        elif self.kind in ("array", "set", "push"):
+            children = tuple(item.canonical(arrays) for item in self.value)
+        else:
+            return self
+        if self.kind in ("map", "set") or arrays:
+            children = tuple(sorted(children, key=repr))
+        return Frame(self.kind, children)
 
-    def sorted_array(self) -> Frame:
-        """An array whose order Redis does not promise (KEYS, HKEYS), as a set would compare."""
-        assert self.kind == "array", self
-        return Frame("array", tuple(sorted(self.unordered().value, key=repr)))
+    def types_agree(self, other: Frame) -> bool:
+        """Whether two replies use the same RESP3 types wherever both have
+        content: map fields both have, the first item of arrays and sets. For
+        replies whose content is ours (COMMAND DOCS) but whose types must be
+        Redis's."""
+        if self.kind != other.kind:
+            return False
+        if self.kind == "map":
+            theirs = {key: value for key, value in other.value}
+            return all(value.types_agree(theirs[key]) for key, value in self.value if key in theirs)
+        if self.kind in ("array", "set", "push") and self.value and other.value:
+            return self.value[0].types_agree(other.value[0])
+        return True
 
 
 KINDS = {b"+": "simple", b"-": "error", b":": "integer", b"$": "bulk", b"*": "array", b"_": "null",

@@ -155,9 +155,12 @@ def lookup(args: list[bytes]) -> Command:
         if sub is None:
             raise CommandError(f"ERR unknown subcommand '{as_text(args[1])}'. Try {name.upper()} HELP.")
         entry = sub
+    return entry
+
+
+def check_arity(entry: Command, args: list[bytes]) -> None:
     if len(args) < abs(entry.arity) or (entry.arity > 0 and len(args) != entry.arity):
         raise CommandError(f"ERR wrong number of arguments for '{entry.name}' command")
-    return entry
 
 
 def execute(session: Session, args: list[bytes]) -> Reply:
@@ -166,6 +169,7 @@ def execute(session: Session, args: list[bytes]) -> Reply:
     entry = None
     try:
         entry = lookup(args)
+        check_arity(entry, args)
         if not session.authenticated and "no_auth" not in entry.flags:
             raise CommandError("NOAUTH Authentication required.")
     except CommandError as error:

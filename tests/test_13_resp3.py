@@ -1,0 +1,962 @@
+"""Step 13: RESP3, and a server that introduces itself.
+
+HELLO switches a connection to RESP3, where a reply's type says what it is:
+maps, sets, doubles, one null. A differential test sends a table of commands
+of every step after HELLO 3 to the step and to a real redis-server and
+compares the frames. Then the commands a client uses to learn about the
+server and itself: CLIENT, INFO, AUTH, RESET, and the rest of step 13.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shlex
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+import redis.asyncio
+
+from clients import ErrorReply, RawConnection
+from resp3 import Frame, Resp3Connection
+
+
+def default_client(server, **options) -> redis.Redis:
+    """redis-py as a user gets it: RESP3 is its default. No retries, as in every test."""
+    return redis.Redis(host=server.host, port=server.port, socket_timeout=30, retry=None, **options)
+
+
+@pytest.fixture
+def r3(server):
+    client = default_client(server)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def resp3(server):
+    """resp3() opens a connection that has said HELLO 3 and reads exact RESP3 frames."""
+    opened: list[Resp3Connection] = []
+
+    def open_connection(protocol: int = 3) -> Resp3Connection:
+        connection = Resp3Connection(server.host, server.port, protocol)
+        opened.append(connection)
+        return connection
+
+    yield open_connection
+    for connection in opened:
+        connection.close()
+
+
+# --- HELLO ---------------------------------------------------------------------------------
+
+def test_hello_3_switches_to_resp3_and_describes_the_server(resp3):
+    connection = resp3(protocol=2)
+    reply = connection.call("HELLO", "3")
+    assert reply.kind == "map"
+    fields = {key.value: value for key, value in reply.value}
+    assert list(fields) == [b"server", b"version", b"proto", b"id", b"mode", b"role", b"modules"]
+    assert fields[b"server"] == Frame("bulk", b"redis")
+    assert re.fullmatch(rb"7\.0\.\d+", fields[b"version"].value)
+    assert fields[b"proto"] == Frame("integer", b"3")
+    assert fields[b"id"] == connection.call("CLIENT", "ID")
+    assert fields[b"mode"] == Frame("bulk", b"standalone")
+    assert fields[b"role"] == Frame("bulk", b"master")
+    assert fields[b"modules"] == Frame("array", ())
+
+
+def test_hello_2_replies_in_resp2_as_a_flat_list(raw):
+    reply = raw().call("HELLO", "2")
+    assert reply[::2] == [b"server", b"version", b"proto", b"id", b"mode", b"role", b"modules"]
+    assert reply[5] == 2
+
+
+def test_hello_without_a_version_keeps_the_protocol(resp3):
+    connection = resp3()
+    reply = connection.call("HELLO")
+    assert dict(reply.value)[Frame("bulk", b"proto")] == Frame("integer", b"3")
+
+
+def test_hello_back_to_2_makes_replies_resp2_again(resp3):
+    connection = resp3()
+    connection.call("HELLO", "2")
+    assert connection.call("GET", "missing") == Frame("null-bulk", None)
+
+
+@pytest.mark.parametrize("version", ["1", "4", "-1", "300"])
+def test_hello_refuses_other_protocol_versions(call, version):
+    assert call("HELLO", version) == "NOPROTO unsupported protocol version"
+
+
+def test_hello_version_must_be_an_integer(call):
+    assert call("HELLO", "three") == "ERR Protocol version is not an integer or out of range"
+
+
+def test_hello_option_it_does_not_know_is_a_syntax_error(call):
+    assert call("HELLO", "3", "FOO") == "ERR Syntax error in HELLO option 'FOO'"
+    assert call("HELLO", "3", "AUTH", "default") == "ERR Syntax error in HELLO option 'AUTH'"
+
+
+def test_hello_setname_names_the_connection(raw):
+    connection = raw()
+    connection.call("HELLO", "2", "SETNAME", "worker-1")
+    assert connection.call("CLIENT", "GETNAME") == b"worker-1"
+
+
+def test_hello_setname_refuses_a_name_with_spaces(call):
+    assert call("HELLO", "2", "SETNAME", "my name") == \
+        "ERR Client names cannot contain spaces, newlines or special characters."
+
+
+def test_hello_auth_with_no_password_set_accepts_the_default_user(call):
+    assert call("HELLO", "2", "AUTH", "default", "anything")[1] == b"redis"
+    assert call("HELLO", "2", "AUTH", "someone", "anything") == \
+        "WRONGPASS invalid username-password pair or user is disabled."
+
+
+# --- RESP3 replies, compared with Redis frame by frame ---------------------------------------
+
+# Each family runs in order on a fresh server after HELLO 3. A line starting
+# with "~" is a reply whose order Redis does not promise (KEYS, HKEYS): its
+# arrays are compared as sets. "?" compares the reply's types only, where the
+# content is ours (COMMAND INFO); "#" runs the command without comparing (TIME).
+DIFFERENTIAL = {
+    "connection": """
+        PING
+        PING hello
+        ECHO hi
+        SELECT 1
+        SET k v
+        SELECT 0
+        GET k
+        CLIENT GETNAME
+        CLIENT SETNAME me
+        CLIENT GETNAME
+        CLIENT SETNAME ""
+        CLIENT GETNAME
+        ACL WHOAMI
+        AUTH pass
+        HELLO 4
+        CLIENT NO-EVICT on
+        CLIENT NO-EVICT off
+        CLIENT LIST TYPE pubsub
+        CLIENT LIST ID 999999
+        CLIENT KILL 1.2.3.4:5
+        CLIENT KILL ID 999999
+        CLIENT KILL TYPE master
+        NOSUCHCOMMAND arg
+        GET
+    """,
+    "strings": """
+        SET s hello
+        GET s
+        GET missing
+        SET s world GET
+        SET s2 x NX
+        SET s2 y NX
+        SET s2 y XX GET
+        SET n 10
+        INCR n
+        INCRBY n 5
+        DECR n
+        DECRBY n 3
+        INCRBYFLOAT n 1.5
+        INCRBYFLOAT n 1e3
+        INCR s
+        STRLEN s
+        APPEND s !!
+        GETRANGE s 0 2
+        SETRANGE s 1 ab
+        MSET a 1 b 2
+        MGET a b missing
+        MSETNX a 1 c 3
+        GETSET a new
+        GETDEL b
+        GETDEL b
+        SETNX sn 1
+        SETEX se 100 v
+        PSETEX pe 100000 v
+        GETEX se PERSIST
+        TTL se
+        SETEX se 0 v
+    """,
+    "keys": """
+        SET a 1
+        SET b 2
+        RPUSH l x
+        EXISTS a b missing
+        TOUCH a missing b
+        TYPE a
+        TYPE l
+        TYPE missing
+        EXPIRE a 100
+        TTL a
+        PTTL missing
+        EXPIRETIME b
+        PERSIST a
+        TTL a
+        RENAME a c
+        RENAME missing d
+        RENAMENX c b
+        COPY c d
+        COPY c d
+        MOVE d 1
+        ~KEYS *
+        ~SCAN 0 COUNT 100
+        SCAN 0 TYPE list
+        DEL c missing
+        UNLINK b
+        DBSIZE
+        SWAPDB 0 1
+        DBSIZE
+        RANDOMKEY
+        FLUSHDB
+        RANDOMKEY
+        SELECT 99
+    """,
+    "lists": """
+        RPUSH l a b c d
+        LPUSH l z
+        LRANGE l 0 -1
+        LPOP l
+        RPOP l 2
+        LPOP missing
+        LPOP missing 2
+        RPOP missing 3
+        LLEN l
+        LINDEX l 0
+        LINDEX l 99
+        LSET l 0 A
+        LINSERT l BEFORE A first
+        LPOS l A
+        LPOS l nothing
+        LPOS l A COUNT 0
+        LREM l 1 A
+        LTRIM l 0 0
+        LMOVE l dest RIGHT LEFT
+        LMOVE missing dest RIGHT LEFT
+        RPOPLPUSH dest l
+        LMPOP 2 missing l LEFT COUNT 5
+        LMPOP 1 missing LEFT
+        LPUSHX missing a
+        RPUSHX l a
+        SET s x
+        LPUSH s a
+    """,
+    "hashes": """
+        HSET h f1 v1 f2 v2 n 5
+        HGET h f1
+        HGET h nope
+        HMGET h f1 nope f2
+        HGETALL h
+        HGETALL missing
+        ~HKEYS h
+        ~HVALS h
+        HLEN h
+        HEXISTS h f1
+        HSTRLEN h f1
+        HINCRBY h n 2
+        HINCRBYFLOAT h n 0.5
+        HSETNX h f1 x
+        HMSET h f3 v3
+        HDEL h f3 nope
+        ~HRANDFIELD h 10
+        ~HRANDFIELD h 10 WITHVALUES
+        HRANDFIELD missing 3 WITHVALUES
+        HRANDFIELD missing
+        ~HSCAN h 0 COUNT 100
+        HSET one only value
+        HRANDFIELD one -2 WITHVALUES
+        HRANDFIELD one
+    """,
+    "sets": """
+        SADD s a b c
+        SADD t b c d
+        SMEMBERS s
+        SMEMBERS missing
+        SISMEMBER s a
+        SMISMEMBER s a z
+        SCARD s
+        SINTER s t
+        SINTER s missing
+        SUNION s t
+        SDIFF s t
+        SINTERSTORE i s t
+        SUNIONSTORE u s t
+        SDIFFSTORE d s t
+        SINTERCARD 2 s t
+        SINTERCARD 2 s t LIMIT 1
+        SMOVE s t a
+        ~SRANDMEMBER u 10
+        SPOP missing
+        SPOP missing 2
+        SADD one x
+        SRANDMEMBER one
+        SRANDMEMBER one -2
+        SPOP one 5
+        ~SSCAN t 0 COUNT 100
+        SREM t b z
+    """,
+    "sorted sets": """
+        ZADD z 1 a 2 b 3.5 c
+        ZADD z INCR 1.25 a
+        ZADD z XX INCR 1 nope
+        ZADD z NX CH 5 d
+        ZSCORE z a
+        ZSCORE z nope
+        ZSCORE missing a
+        ZMSCORE z a nope c
+        ZINCRBY z 0.1 b
+        ZINCRBY z 1e300 d
+        ZINCRBY z inf e
+        ZCARD z
+        ZRANK z c
+        ZREVRANK z nope
+        ZCOUNT z 1 3
+        ZLEXCOUNT z - +
+        ZRANGE z 0 -1
+        ZRANGE z 0 -1 WITHSCORES
+        ZRANGE z (1 +inf BYSCORE LIMIT 0 2 WITHSCORES
+        ZRANGE z 0 -1 REV WITHSCORES
+        ZRANGE missing 0 -1 WITHSCORES
+        ZREVRANGE z 0 1 WITHSCORES
+        ZRANGEBYSCORE z -inf +inf WITHSCORES
+        ZREVRANGEBYSCORE z +inf -inf WITHSCORES LIMIT 1 1
+        ZADD lex 0 a 0 b 0 c
+        ZRANGEBYLEX lex [a (c
+        ZREVRANGEBYLEX lex + -
+        ZRANGESTORE copy z 0 1
+        ZUNION 2 z lex WITHSCORES
+        ZINTER 2 z copy WEIGHTS 2 3 WITHSCORES
+        ZDIFF 2 z copy WITHSCORES
+        ZUNIONSTORE u 2 z lex AGGREGATE MAX
+        ZINTERSTORE i 2 z copy
+        ZDIFFSTORE d 2 z copy
+        ZINTERCARD 2 z copy
+        ZPOPMIN z
+        ZPOPMAX z
+        ZPOPMIN z 2
+        ZPOPMIN missing
+        ZPOPMAX missing 2
+        ZMPOP 2 missing u MIN COUNT 2
+        ZMPOP 1 missing MAX
+        ZADD one 7 only
+        ZRANDMEMBER one
+        ZRANDMEMBER one -2 WITHSCORES
+        ZRANDMEMBER missing 2 WITHSCORES
+        ZSCAN one 0
+        ZREM u a nope
+        ZREMRANGEBYRANK u 0 0
+        ZREMRANGEBYSCORE u -inf 1
+        ZREMRANGEBYLEX lex [a [b
+        ZADD z nan x
+    """,
+    "server": """
+        CONFIG GET hz
+        CONFIG GET maxmemory-policy
+        CONFIG SET hz 10
+        CONFIG GET doesnotexist
+        #TIME
+        ?COMMAND INFO get zadd config|get
+        ?COMMAND DOCS get zadd config
+        COMMAND INFO nosuchcommand
+        COMMAND DOCS nosuchcommand
+        FUNCTION FLUSH
+        FUNCTION LIST
+        SCRIPT FLUSH
+        SCRIPT EXISTS abc
+        FUNCTION DELETE nosuch
+        FUNCTION KILL
+        SCRIPT KILL
+        LASTSAVE
+        DBSIZE
+        FLUSHALL
+    """,
+}
+
+
+def differential_lines(family: str) -> list[str]:
+    return [line.strip() for line in DIFFERENTIAL[family].strip().splitlines()]
+
+
+def compare(line: str, ours: Frame, theirs: Frame) -> None:
+    if line.startswith("?"):
+        assert ours.types_agree(theirs), line
+    elif line.startswith("~"):
+        assert ours.canonical(arrays=True) == theirs.canonical(arrays=True), line
+    elif line.startswith("#"):
+        assert ours.kind == theirs.kind, line
+    elif line.startswith("LASTSAVE"):
+        assert ours.kind == theirs.kind == "integer", line  # the servers started at different times
+    else:
+        assert ours.canonical() == theirs.canonical(), line
+
+
+@pytest.mark.not_redis("a differential test: it compares a step with Redis")
+@pytest.mark.parametrize("family", list(DIFFERENTIAL))
+def test_resp3_replies_are_the_frames_redis_sends(server, reference_redis, family):
+    ours = Resp3Connection(server.host, server.port)
+    theirs = Resp3Connection(reference_redis.host, reference_redis.port)
+    try:
+        theirs.call("FLUSHALL")
+        ours.call("FLUSHALL")
+        for line in differential_lines(family):
+            words = shlex.split(line.lstrip("~?#"))
+            compare(line, ours.call(*words), theirs.call(*words))
+    finally:
+        ours.close()
+        theirs.close()
+
+
+# --- redis-py as a user runs it --------------------------------------------------------------
+
+def exercise(client: redis.Redis) -> list:
+    """One call of each family, through redis-py's own methods."""
+    client.flushall()
+    return [
+        client.ping(), client.set("s", "v"), client.get("s"), client.incrbyfloat("f", 1.5),
+        client.rpush("l", "a", "b"), client.lrange("l", 0, -1), client.lpop("missing", 2),
+        client.hset("h", mapping={"a": "1", "b": "2"}), client.hgetall("h"), client.hgetall("missing"),
+        client.hrandfield("h", 5, withvalues=True) is not None,
+        client.sadd("set", "x", "y"), client.smembers("set"), client.sinter("set", "missing"),
+        client.zadd("z", {"m": 1.5, "n": 2}), client.zscore("z", "m"), client.zrange("z", 0, -1, withscores=True),
+        client.zincrby("z", 0.5, "m"), client.zmscore("z", ["m", "nope"]), client.zpopmin("z"),
+        client.zrandmember("z", 1, withscores=True), client.config_get("hz"),
+        client.exists("s", "l"), client.type("h"), client.ttl("s"), client.dbsize(),
+        client.client_getname(), client.client_setname("me"), client.client_getname(),
+        client.echo("hi"), client.touch("s", "missing"),
+    ]
+
+
+@pytest.mark.not_redis("a differential test: it compares a step with Redis")
+@pytest.mark.parametrize("protocol", [3, 2])
+def test_redis_py_gets_what_it_gets_from_redis(server, reference_redis, protocol):
+    ours, theirs = default_client(server, protocol=protocol), default_client(reference_redis, protocol=protocol)
+    try:
+        assert exercise(ours) == exercise(theirs)
+    finally:
+        ours.close()
+        theirs.close()
+
+
+@pytest.mark.not_redis("a differential test: it compares a step with Redis")
+def test_redis_py_asyncio_client_gets_what_it_gets_from_redis(server, reference_redis):
+    async def run(target) -> list:
+        client = redis.asyncio.Redis(host=target.host, port=target.port, retry=None)
+        try:
+            await client.flushall()
+            return [
+                await client.ping(), await client.hset("h", "f", "v"), await client.hgetall("h"),
+                await client.sadd("s", "a"), await client.smembers("s"), await client.zadd("z", {"a": 2.5}),
+                await client.zrange("z", 0, -1, withscores=True), await client.zscore("z", "a"),
+                await client.get("missing"), (await client.info("server"))["redis_version"][:2],
+            ]
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(run(server)) == asyncio.run(run(reference_redis))
+
+
+def test_the_default_client_talks_to_the_server(r3):
+    assert r3.ping() is True
+    assert r3.set("greeting", "hello") is True
+    assert r3.get("greeting") == b"hello"
+
+
+# --- CLIENT ----------------------------------------------------------------------------------
+
+def test_client_id_is_a_different_number_for_each_connection(raw):
+    first, second = raw().call("CLIENT", "ID"), raw().call("CLIENT", "ID")
+    assert isinstance(first, int) and isinstance(second, int)
+    assert second > first
+
+
+def test_client_setname_and_getname(call, raw):
+    connection = raw()
+    assert connection.call("CLIENT", "GETNAME") is None
+    assert connection.call("CLIENT", "SETNAME", "reporter") == "OK"
+    assert connection.call("CLIENT", "GETNAME") == b"reporter"
+    assert connection.call("CLIENT", "SETNAME", "") == "OK"
+    assert connection.call("CLIENT", "GETNAME") is None
+
+
+def test_client_setname_refuses_names_with_spaces_or_newlines(call):
+    for name in ["two words", "line\nbreak", "caf\xe9"]:
+        assert call("CLIENT", "SETNAME", name) == \
+            "ERR Client names cannot contain spaces, newlines or special characters."
+
+
+def client_fields(line: bytes) -> dict[str, str]:
+    return dict(field.split("=", 1) for field in line.decode().split(" "))
+
+
+CLIENT_FIELDS_IN_ORDER = ["id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub",
+                          "multi", "qbuf", "obl", "oll", "omem", "events", "cmd", "user", "resp"]
+
+
+def test_client_info_describes_this_connection(server):
+    connection = RawConnection(server.host, server.port)
+    try:
+        connection.call("SELECT", "3")
+        connection.call("CLIENT", "SETNAME", "me")
+        info = connection.call("CLIENT", "INFO")
+        assert info.endswith(b"\n") and info.count(b"\n") == 1
+        fields = client_fields(info.rstrip(b"\n"))
+        ordered = [name for name in fields if name in CLIENT_FIELDS_IN_ORDER]
+        assert ordered == CLIENT_FIELDS_IN_ORDER  # Redis's order, whatever other fields it adds
+        host, port = connection.sock.getsockname()[:2]
+        assert fields["addr"] == f"{host}:{port}"
+        assert fields["laddr"] == f"{server.host}:{server.port}"
+        assert fields["id"] == str(connection.call("CLIENT", "ID"))
+        assert (fields["name"], fields["db"], fields["cmd"], fields["resp"]) == ("me", "3", "client|info", "2")
+        assert fields["flags"] == "N" and fields["user"] == "default" and fields["multi"] == "-1"
+    finally:
+        connection.close()
+
+
+def test_client_list_has_one_line_per_connection(raw):
+    connections = [raw() for _ in range(3)]
+    ids = [connection.call("CLIENT", "ID") for connection in connections]
+    listed = [client_fields(line) for line in connections[0].call("CLIENT", "LIST").splitlines()]
+    assert set(map(str, ids)) <= {fields["id"] for fields in listed}
+    mine = next(fields for fields in listed if fields["id"] == str(ids[0]))
+    assert mine["cmd"] == "client|list"
+    other = next(fields for fields in listed if fields["id"] == str(ids[1]))
+    assert other["cmd"] == "client|id"
+
+
+def test_client_list_idle_counts_seconds_since_the_last_command(raw):
+    sleeper, watcher = raw(), raw()
+    sleeper.call("CLIENT", "SETNAME", "sleeper")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        listed = [client_fields(line) for line in watcher.call("CLIENT", "LIST").splitlines()]
+        fields = next(fields for fields in listed if fields["name"] == "sleeper")
+        if int(fields["idle"]) >= 1:
+            assert int(fields["age"]) >= 1
+            return
+        time.sleep(0.1)
+    pytest.fail("a connection that sent nothing for seconds still shows idle=0")
+
+
+def test_client_list_by_id(raw):
+    first, second = raw(), raw()
+    second_id = second.call("CLIENT", "ID")
+    listed = first.call("CLIENT", "LIST", "ID", second_id, 999999).splitlines()
+    assert [client_fields(line)["id"] for line in listed] == [str(second_id)]
+
+
+def test_client_list_by_type(call):
+    assert b"cmd=client|list" in call("CLIENT", "LIST", "TYPE", "normal")
+    assert call("CLIENT", "LIST", "TYPE", "pubsub") == b""
+    assert call("CLIENT", "LIST", "TYPE", "bogus") == "ERR Unknown client type 'bogus'"
+
+
+def test_client_list_bad_arguments(call):
+    assert call("CLIENT", "LIST", "ID", "abc") == "ERR Invalid client ID"
+    assert call("CLIENT", "LIST", "FOO") == "ERR syntax error"
+
+
+def test_client_kill_by_id_closes_that_connection(raw):
+    killer, victim = raw(), raw()
+    assert killer.call("CLIENT", "KILL", "ID", victim.call("CLIENT", "ID")) == 1
+    assert victim.is_closed_by_server()
+    assert killer.call("PING") == "PONG"
+
+
+def test_client_kill_by_address_in_the_old_form(raw):
+    killer, victim = raw(), raw()
+    host, port = victim.sock.getsockname()[:2]
+    assert killer.call("CLIENT", "KILL", f"{host}:{port}") == "OK"
+    assert victim.is_closed_by_server()
+    assert killer.call("CLIENT", "KILL", f"{host}:{port}") == "ERR No such client"
+
+
+def test_client_kill_skips_the_caller_unless_told_not_to(raw):
+    caller = raw()
+    host, port = caller.sock.getsockname()[:2]
+    assert caller.call("CLIENT", "KILL", "ADDR", f"{host}:{port}") == 0
+    assert caller.call("CLIENT", "KILL", "ADDR", f"{host}:{port}", "SKIPME", "no") == 1
+    assert caller.is_closed_by_server()  # after the reply
+
+
+def test_client_kill_bad_filters(call):
+    assert call("CLIENT", "KILL", "ID", "0") == "ERR client-id should be greater than 0"
+    assert call("CLIENT", "KILL", "ID", "x") == "ERR client-id should be greater than 0"
+    assert call("CLIENT", "KILL", "TYPE", "bogus") == "ERR Unknown client type 'bogus'"
+    assert call("CLIENT", "KILL", "USER", "nobody") == "ERR No such user 'nobody'"
+    assert call("CLIENT", "KILL", "SKIPME", "maybe") == "ERR syntax error"
+    assert call("CLIENT", "KILL", "ID", "5", "TYPE") == "ERR syntax error"
+
+
+def test_client_reply_off_silences_until_on(raw):
+    connection = raw()
+    connection.send(b"CLIENT REPLY OFF\r\nSET a 1\r\nGET a\r\nCLIENT REPLY ON\r\nGET a\r\n")
+    assert connection.read_reply() == "OK"  # the reply to ON is the first thing back
+    assert connection.read_reply() == b"1"
+
+
+def test_client_reply_skip_drops_the_next_reply_only(raw):
+    connection = raw()
+    connection.send(b"CLIENT REPLY SKIP\r\nECHO skipped\r\nECHO shown\r\n")
+    assert connection.read_reply() == b"shown"
+    assert connection.call("PING") == "PONG"
+
+
+def test_client_reply_bad_mode_is_a_syntax_error(call):
+    assert call("CLIENT", "REPLY", "MAYBE") == "ERR syntax error"
+
+
+def test_client_no_evict_takes_on_and_off(call):
+    assert call("CLIENT", "NO-EVICT", "on") == "OK"
+    assert call("CLIENT", "NO-EVICT", "off") == "OK"
+    assert call("CLIENT", "NO-EVICT", "maybe") == "ERR syntax error"
+
+
+def test_client_subcommand_errors(call):
+    assert call("CLIENT", "FOO") == "ERR unknown subcommand 'FOO'. Try CLIENT HELP."
+    assert call("CLIENT", "ID", "extra") == "ERR wrong number of arguments for 'client|id' command"
+    assert call("CLIENT") == "ERR wrong number of arguments for 'client' command"
+
+
+def test_client_help_lists_subcommands_as_status_lines(call):
+    lines = call("CLIENT", "HELP")
+    assert lines[0] == "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    assert lines[-2:] == ["HELP", "    Prints this help."]
+    assert "SETNAME <name>" in lines and "REPLY (ON|OFF|SKIP)" in lines
+
+
+# --- INFO ------------------------------------------------------------------------------------
+
+DEFAULT_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules",
+                    "Errorstats", "Cluster", "Keyspace"]
+
+
+def sections(text: bytes) -> dict[str, dict[str, str]]:
+    """INFO's text as {section: {field: value}}."""
+    parsed: dict[str, dict[str, str]] = {}
+    for block in text.decode().split("\r\n\r\n"):
+        title, *lines = block.strip("\r\n").split("\r\n")
+        assert title.startswith("# "), title
+        parsed[title[2:]] = dict(line.split(":", 1) for line in lines if line)
+    return parsed
+
+
+def test_info_has_redis_default_sections_in_redis_order(call):
+    text = call("INFO")
+    assert text.startswith(b"# Server\r\n") and text.endswith(b"\r\n")
+    assert list(sections(text)) == DEFAULT_SECTIONS
+
+
+def test_info_all_adds_commandstats(call):
+    assert "Commandstats" in sections(call("INFO", "all"))
+    assert "Commandstats" in sections(call("INFO", "everything"))
+    assert "Commandstats" not in sections(call("INFO", "default"))
+
+
+def test_info_sections_can_be_chosen_in_any_case(call):
+    assert list(sections(call("INFO", "KEYSPACE", "server"))) == ["Server", "Keyspace"]
+
+
+def test_info_unknown_section_is_empty(call):
+    assert call("INFO", "nosuchsection") == b""
+
+
+def test_info_is_a_verbatim_string_in_resp3(resp3):
+    reply = resp3().call("INFO", "server")
+    assert reply.kind == "verbatim" and reply.value.startswith(b"txt:# Server\r\n")
+
+
+@pytest.mark.not_redis("our INFO's field names are checked against Redis's by a differential test")
+def test_info_field_names_are_redis_field_names(call, reference_redis):
+    ours = sections(call("INFO", "everything"))
+    theirs_connection = RawConnection(reference_redis.host, reference_redis.port)
+    try:
+        theirs_connection.call("SET", "k", "v")  # so that both have a db0 line
+        theirs_connection.call("NOSUCHCOMMAND")  # and an errorstat line
+        theirs = sections(theirs_connection.call("INFO", "everything"))
+    finally:
+        theirs_connection.close()
+    assert set(ours) - {"Commandstats", "Errorstats", "Keyspace"} <= set(theirs)
+    for section, fields in ours.items():
+        if section in ("Commandstats", "Errorstats", "Keyspace"):
+            continue  # their field names are commands, errors, databases
+        ours_only = set(fields) - set(theirs[section]) - {"python_version", "mem_allocator"}
+        assert not ours_only, f"# {section} fields Redis does not have: {ours_only}"
+
+
+def test_info_counts_commands_processed(raw):
+    connection = raw()
+    before = int(sections(connection.call("INFO", "stats"))["Stats"]["total_commands_processed"])
+    for _ in range(5):
+        connection.call("PING")
+    after = int(sections(connection.call("INFO", "stats"))["Stats"]["total_commands_processed"])
+    assert after - before == 6  # the five PINGs and the first INFO
+
+
+def test_info_counts_connected_clients(raw):
+    first = raw()
+    before = int(sections(first.call("INFO", "clients"))["Clients"]["connected_clients"])
+    others = [raw() for _ in range(3)]
+    for other in others:
+        other.call("PING")
+    assert int(sections(first.call("INFO", "clients"))["Clients"]["connected_clients"]) == before + 3
+
+
+def test_info_counts_keyspace_hits_and_misses_of_reads(raw):
+    connection = raw()
+    connection.call("CONFIG", "RESETSTAT")
+    connection.call("SET", "here", "1")
+    connection.call("GET", "here")
+    connection.call("GET", "here")
+    connection.call("GET", "absent")
+    connection.call("DEL", "absent")  # a write: not counted
+    stats = sections(connection.call("INFO", "stats"))["Stats"]
+    assert (stats["keyspace_hits"], stats["keyspace_misses"]) == ("2", "1")
+
+
+def test_info_keyspace_lists_each_database_with_keys(raw):
+    connection = raw()
+    connection.call("SET", "a", "1")
+    connection.call("SET", "b", "2", "EX", "100")
+    connection.call("SELECT", "2")
+    connection.call("SET", "c", "3")
+    keyspace = sections(connection.call("INFO", "keyspace"))["Keyspace"]
+    assert set(keyspace) == {"db0", "db2"}
+    assert keyspace["db0"].startswith("keys=2,expires=1,avg_ttl=")
+    assert keyspace["db2"] == "keys=1,expires=0,avg_ttl=0"
+
+
+def test_info_counts_expired_keys(raw):
+    connection = raw()
+    connection.call("CONFIG", "RESETSTAT")
+    connection.call("SET", "short", "1", "PX", "1")
+    deadline = time.monotonic() + 5
+    while connection.call("EXISTS", "short") and time.monotonic() < deadline:
+        pass
+    assert sections(connection.call("INFO", "stats"))["Stats"]["expired_keys"] == "1"
+
+
+def test_info_commandstats_counts_calls_and_failures(raw):
+    connection = raw()
+    connection.call("CONFIG", "RESETSTAT")
+    connection.call("SET", "s", "x")
+    connection.call("INCR", "s")  # fails: not an integer
+    connection.call("GET", "s", "extra")  # rejected: wrong arity
+    stats = sections(connection.call("INFO", "commandstats"))["Commandstats"]
+    assert re.fullmatch(r"calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=1",
+                        stats["cmdstat_incr"])
+    assert stats["cmdstat_get"].startswith("calls=0,") and stats["cmdstat_get"].endswith(
+        ",rejected_calls=1,failed_calls=0")
+
+
+def test_info_errorstats_counts_errors_by_kind(raw):
+    connection = raw()
+    connection.call("CONFIG", "RESETSTAT")
+    connection.call("RPUSH", "list", "a")
+    connection.call("GET", "list")
+    connection.call("NOSUCHCOMMAND")
+    connection.call("GET", "list")
+    errors = sections(connection.call("INFO", "errorstats"))["Errorstats"]
+    assert errors == {"errorstat_ERR": "count=1", "errorstat_WRONGTYPE": "count=2"}
+    assert sections(connection.call("INFO", "stats"))["Stats"]["total_error_replies"] == "3"
+
+
+def test_info_used_memory_grows_with_the_data(raw):
+    connection = raw()
+    before = int(sections(connection.call("INFO", "memory"))["Memory"]["used_memory"])
+    connection.call("SET", "big", b"x" * 50_000_000)
+    after = int(sections(connection.call("INFO", "memory"))["Memory"]["used_memory"])
+    assert after - before >= 40_000_000
+
+
+def test_info_server_tells_the_port_and_uptime(server, call):
+    fields = sections(call("INFO", "server"))["Server"]
+    assert fields["tcp_port"] == str(server.port)
+    assert int(fields["uptime_in_seconds"]) >= 0 and re.fullmatch(r"[0-9a-f]{40}", fields["run_id"])
+
+
+def test_redis_py_info_parses_it(r3):
+    info = r3.info()
+    assert info["redis_version"].startswith("7.")
+    assert info["connected_clients"] >= 1 and isinstance(info["used_memory"], int)
+    assert "cmdstat_ping" in r3.info("commandstats") or r3.ping()
+
+
+# --- AUTH and RESET --------------------------------------------------------------------------
+
+@pytest.fixture
+def password(raw):
+    """requirepass set for the test, unset after it."""
+    admin = raw()
+    assert admin.call("CONFIG", "SET", "requirepass", "s3cret") == "OK"
+    yield "s3cret"
+    admin.call("CONFIG", "SET", "requirepass", "")
+
+
+def test_with_requirepass_a_new_client_must_authenticate(raw, password):
+    connection = raw()
+    assert connection.call("GET", "k") == "NOAUTH Authentication required."
+    assert connection.call("AUTH", password) == "OK"
+    assert connection.call("GET", "k") is None
+
+
+def test_clients_logged_in_before_requirepass_stay_logged_in(raw):
+    before = raw()
+    before.call("PING")
+    before.call("CONFIG", "SET", "requirepass", "later")
+    try:
+        assert before.call("PING") == "PONG"
+        assert raw().call("PING") == "NOAUTH Authentication required."
+    finally:
+        before.call("CONFIG", "SET", "requirepass", "")
+
+
+def test_auth_with_a_wrong_password(raw, password):
+    connection = raw()
+    assert connection.call("AUTH", "wrong") == "WRONGPASS invalid username-password pair or user is disabled."
+    assert connection.call("AUTH", "default", "wrong") == \
+        "WRONGPASS invalid username-password pair or user is disabled."
+    assert connection.call("GET", "k") == "NOAUTH Authentication required."
+
+
+def test_auth_with_the_default_user_name(raw, password):
+    connection = raw()
+    assert connection.call("AUTH", "default", password) == "OK"
+    assert connection.call("ACL", "WHOAMI") == b"default"
+
+
+def test_auth_with_another_user_name_fails(raw, password):
+    assert raw().call("AUTH", "alice", password) == "WRONGPASS invalid username-password pair or user is disabled."
+
+
+def test_hello_before_auth_is_refused_unless_it_authenticates(raw, password):
+    connection = raw()
+    assert connection.call("HELLO", "3") == (
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH "
+        "<user> <pass> option can be used to authenticate the client and select the RESP protocol "
+        "version at the same time")
+    reply = connection.call("HELLO", "2", "AUTH", "default", password)
+    assert reply[1] == b"redis"
+    assert connection.call("PING") == "PONG"
+
+
+def test_commands_allowed_before_auth(raw, password):
+    connection = raw()
+    assert connection.call("RESET") == "RESET"
+    assert connection.call("QUIT") == "OK"
+
+
+def test_unknown_commands_say_so_even_before_auth(raw, password):
+    assert raw().call("NOSUCH") == "ERR unknown command 'NOSUCH', with args beginning with: "
+
+
+def test_redis_py_logs_in_with_a_password(server, password):
+    client = default_client(server, password=password)
+    try:
+        assert client.ping() is True
+    finally:
+        client.close()
+
+
+def test_auth_without_a_password_configured(call):
+    assert call("AUTH", "foo") == ("ERR AUTH <password> called without any password configured for the "
+                                   "default user. Are you sure your configuration is correct?")
+    assert call("AUTH", "default", "anything") == "OK"
+
+
+def test_auth_with_too_many_arguments_is_a_syntax_error(call):
+    assert call("AUTH", "a", "b", "c") == "ERR syntax error"
+
+
+def test_reset_brings_the_connection_back_to_its_start(resp3):
+    connection = resp3()
+    connection.call("SELECT", "5")
+    connection.call("CLIENT", "SETNAME", "temp")
+    assert connection.call("RESET") == Frame("simple", b"RESET")
+    assert connection.call("GET", "missing") == Frame("null-bulk", None)  # RESP2 again
+    assert connection.call("CLIENT", "GETNAME") == Frame("null-bulk", None)
+    assert b" db=0 " in connection.call("CLIENT", "INFO").value
+
+
+def test_reset_logs_out_when_a_password_is_required(raw, password):
+    connection = raw()
+    connection.call("AUTH", password)
+    connection.call("RESET")
+    assert connection.call("GET", "k") == "NOAUTH Authentication required."
+
+
+# --- the rest of step 13 ---------------------------------------------------------------------
+
+def test_touch_counts_the_keys_that_exist(call):
+    call("SET", "a", "1")
+    call("RPUSH", "b", "x")
+    assert call("TOUCH", "a", "b", "missing", "a") == 3
+
+
+def test_lastsave_is_a_unix_time_not_in_the_future(call):
+    assert 0 < call("LASTSAVE") <= time.time() + 1
+
+
+def test_function_commands_for_a_server_with_no_functions(call):
+    assert call("FUNCTION", "FLUSH") == "OK"
+    assert call("FUNCTION", "FLUSH", "ASYNC") == "OK"
+    assert call("FUNCTION", "LIST") == []
+    assert call("FUNCTION", "FLUSH", "NOW") == "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+    assert call("FUNCTION", "LIST", "BOGUS") == "ERR Unknown argument BOGUS"
+    assert call("SCRIPT", "FLUSH") == "OK"
+    assert call("SCRIPT", "EXISTS", "a", "b") == [0, 0]
+
+
+def test_function_stats_when_nothing_runs(call):
+    reply = call("FUNCTION", "STATS")
+    assert reply[:2] == [b"running_script", None] and reply[2] == b"engines"
+
+
+@pytest.mark.not_redis("Redis runs scripts; this server says it does not")
+@pytest.mark.parametrize("words", [["EVAL", "return 1", "0"], ["EVALSHA", "abc", "0"], ["FCALL", "f", "0"],
+                                   ["FUNCTION", "LOAD", "#!lua name=lib"], ["SCRIPT", "LOAD", "return 1"]])
+def test_scripting_says_clearly_it_is_not_supported(call, words):
+    reply = call(*words)
+    assert isinstance(reply, ErrorReply) and "does not run scripts" in reply
+
+
+# --- redis-cli, with and without -3 --------------------------------------------------------
+
+def redis_cli(server, *args: str) -> str:
+    result = subprocess.run(["redis-cli", "-p", str(server.port), *args], capture_output=True, timeout=30,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.decode()  # not text=True, which would turn INFO's \r\n into \n
+
+
+@pytest.mark.parametrize("protocol", [[], ["-3"]])
+def test_redis_cli_prints_maps_sets_and_doubles(server, protocol):
+    redis_cli(server, "HSET", "h", "f", "v")
+    redis_cli(server, "ZADD", "z", "1.5", "m")
+    # Printed for a program (not a terminal), a RESP3 map is one "field value" line per entry.
+    assert redis_cli(server, *protocol, "HGETALL", "h") == ("f v\n" if protocol else "f\nv\n")
+    assert redis_cli(server, *protocol, "ZSCORE", "z", "m") == "1.5\n"
+    # Printed for a person, the types show: 1# ... => ... is a map entry.
+    shown = redis_cli(server, *protocol, "--no-raw", "HGETALL", "h")
+    assert shown == ('1# "f" => "v"\n' if protocol else '1) "f"\n2) "v"\n')
+
+
+def test_redis_cli_info_and_client_list(server):
+    assert redis_cli(server, "INFO", "server").startswith("# Server\r\n")
+    assert "cmd=client|list" in redis_cli(server, "CLIENT", "LIST")
+    assert "cmd=client|list" in redis_cli(server, "-3", "CLIENT", "LIST")
+
+
+def test_a_client_that_vanishes_is_gone_from_client_list(server, raw):
+    watcher = raw()
+    leaving = socket.create_connection((server.host, server.port))
+    leaving.sendall(b"CLIENT SETNAME leaving\r\n")
+    assert leaving.recv(100) == b"+OK\r\n"
+    leaving.close()
+    deadline = time.monotonic() + 5
+    while b"name=leaving" in watcher.call("CLIENT", "LIST"):
+        assert time.monotonic() < deadline, "a closed connection is still listed"
