@@ -94,8 +94,10 @@ def encode_command(*words: str | bytes | int) -> bytes:
 def decode_reply(reader) -> object:
     """Status and ErrorReply for +/-, int, bytes or None for bulk strings, list or None for arrays."""
     line = reader.readline()
+    if not line:
+        raise ConnectionError("the server closed the connection")
     if not line.endswith(b"\r\n"):
-        raise ConnectionError(f"connection closed or reply cut short: {line!r}")
+        raise ConnectionError(f"a reply line without CRLF (not RESP, or cut short): {line!r}")
     kind, body = line[:1], line[1:-2]
     if kind == b"+":
         return Status(body.decode())

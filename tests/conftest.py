@@ -12,8 +12,18 @@ steps 02-04 retires at step 05). Test ids say which server ran: [step05],
     pytest --step 5 --server-cmd './my-server --port {port}'
                               step 05's tests against a server you wrote
 
+Two marks say where a test does not apply. not_redis: the series' own protocol
+(step 01's greeting, the line protocol of steps 02-04), which Redis does not
+speak; it skips against Redis, and a --server-cmd server is held to it.
+own_steps: about our steps themselves (their files, their process, or choices
+of theirs where Redis promises less, such as SCAN's paging); it runs against
+our steps only. Under --server-cmd the docs and session tests skip too.
+
 Each (test module, server) pair starts one server process, shared by the
-module's tests and stopped at the end. Tests keep out of each other's way by
+module's tests and stopped at the end; under pytest-xdist (-n) the pair's
+tests stay on one worker. A server that does not start, or does not answer
+PING in its step's protocol, fails the module's first test with the reason
+and skips the rest. Tests keep out of each other's way by
 using key names of their own (the `key` fixture); where the server knows
 FLUSHALL, the data is also wiped between tests.
 """
@@ -36,7 +46,7 @@ from typing import Iterator
 import pytest
 import redis
 
-from clients import Client, RawConnection, redis_py
+from clients import Client, ErrorReply, RawConnection, redis_py
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = {int(path.name[:2]): path for path in sorted((ROOT / "steps").glob("[0-9][0-9]_*"))}
@@ -57,10 +67,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "until(step): the behaviour is retired at that step")
-    config.addinivalue_line("markers", "not_redis(reason): the test is about this series' "
-                                       "own protocol or command line, so it skips against Redis")
-    config.addinivalue_line("markers", "own_steps(reason): the test needs our step's files "
-                                       "(command-line options, scripts), so it skips for --server-cmd")
+    config.addinivalue_line("markers", "not_redis(reason): the series' own protocol (the greeting, "
+                                       "the line protocol of steps 02-04), which Redis does not speak: "
+                                       "skips against Redis; a --server-cmd server is held to it")
+    config.addinivalue_line("markers", "own_steps(reason): about our steps themselves: their files, "
+                                       "their process, or choices of theirs where Redis promises less "
+                                       "(SCAN's paging, one thread): runs against our steps only")
     if config.getoption("--server-cmd") and config.getoption("--step") is None:
         raise pytest.UsageError("--server-cmd needs --step N: which step's tests to run")
     if config.getoption("--server-cmd") and config.getoption("--against-redis"):
@@ -157,20 +169,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         target = target_of(item)
         if target is not None:
-            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}[{target.id}]"))
+            # Skipped before any fixture is set up: no server starts for it.
+            reason = why_it_does_not_apply(item, target)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+            # (No brackets in the name: xdist takes "@name" after a "]" for part of a test id.)
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}-{target.id}"))
 
 
-@pytest.fixture(autouse=True)
-def _skip_what_does_not_apply(request: pytest.FixtureRequest) -> None:
-    target = target_of(request.node)
-    if target is None:
-        return
-    not_redis = request.node.get_closest_marker("not_redis")
+class LeftOutModule(pytest.Module):
+    """A test module that does not apply to this run: it skips as a whole, with one line saying why."""
+
+    def collect(self):
+        pytest.skip("--server-cmd grades your server; this module tests this series' own pages and steps")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    # The docs and session tests (modules that are about no one step) check our
+    # own files and replay our own steps: nothing a --server-cmd server must do.
+    if parent.config.getoption("--server-cmd") and introduced_at(module_path.stem) is None:
+        return LeftOutModule.from_parent(parent, path=module_path)
+    return None
+
+
+def why_it_does_not_apply(item: pytest.Item, target: Target) -> str | None:
+    not_redis = item.get_closest_marker("not_redis")
     if target.kind == "redis" and not_redis:
-        pytest.skip(f"not Redis behaviour: {not_redis.args[0]}")
-    own_steps = request.node.get_closest_marker("own_steps")
+        return f"not Redis behaviour: {not_redis.args[0]}"
+    own_steps = item.get_closest_marker("own_steps")
     if target.kind != "step" and own_steps:
-        pytest.skip(f"needs this series' own step files: {own_steps.args[0]}")
+        return f"about this series' own steps: {own_steps.args[0]}"
+    return None
 
 
 # --- starting and stopping servers -------------------------------------------------------
@@ -262,9 +292,57 @@ def start_target(config: pytest.Config, target: Target) -> ServerProcess:
     return ServerProcess(config.getoption("--server-cmd").format(port=port), port=port, shell=True)
 
 
+def protocol_problem(process: ServerProcess, target: Target) -> str | None:
+    """Whether the server answers PING in the protocol of the target's step;
+    None if it does, else what went wrong. (Step 01 only greets.)"""
+    if target.step < 2:
+        return None
+    if target.speaks_resp:
+        protocol, request, expected = "RESP", b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n"
+    else:
+        protocol, request, expected = "the line protocol of steps 02-04", b"PING\n", b"PONG\n"
+    try:
+        connection = RawConnection(process.host, process.port)
+        try:
+            connection.send(request)
+            got: object = connection.read_line()
+        finally:
+            connection.close()
+    except OSError as error:  # refused, reset, or no answer in time
+        got = error
+    if got == expected:
+        return None
+    return f"the server did not answer in {protocol}: got {got!r} for {request!r} (expected {expected!r})"
+
+
+# (module, target id) -> why that module's server is unusable
+UNUSABLE = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Once a module's server has failed one test (see `server`), the module's
+    # other tests skip, all on one line of the summary, instead of each
+    # repeating the same error.
+    target = target_of(item)
+    problem = item.config.stash.setdefault(UNUSABLE, {}).get((item.module.__name__, target and target.id))
+    if problem:
+        pytest.skip(f"this module's server is unusable, as its first test reported: {problem}")
+
+
 @pytest.fixture(scope="module")
 def server(request: pytest.FixtureRequest, target: Target) -> Iterator[ServerProcess]:
-    process = start_target(request.config, target)
+    try:
+        process = start_target(request.config, target)
+    except RuntimeError as error:
+        problem = f"the server did not start: {error}"
+    else:
+        problem = protocol_problem(process, target)
+        if problem:
+            process.stop()
+    if problem:
+        request.config.stash.setdefault(UNUSABLE, {})[(request.module.__name__, target.id)] = problem
+        pytest.fail(problem, pytrace=False)
     yield process
     process.stop()
     if target.kind == "step":
@@ -296,11 +374,25 @@ def call(raw):
 
 
 @pytest.fixture
-def no_active_expiry(r):
+def debug(call):
+    """debug(*words) sends DEBUG with those words and returns the reply. Where
+    the server refuses DEBUG the test skips: real redis-server does unless
+    started with --enable-debug-command yes (as --against-redis starts it)."""
+    def send(*words):
+        reply = call("DEBUG", *words)
+        if isinstance(reply, ErrorReply) and "DEBUG command not allowed" in reply:
+            pytest.skip(f"the server refuses DEBUG ({reply.partition('.')[0]}); "
+                        "start redis-server with --enable-debug-command yes")
+        return reply
+    return send
+
+
+@pytest.fixture
+def no_active_expiry(debug):
     """Switch the active expiry cycle off, as Redis's own tests do, so only lazy expiry deletes keys."""
-    r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    assert debug("SET-ACTIVE-EXPIRE", "0") == "OK"
     yield
-    r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+    assert debug("SET-ACTIVE-EXPIRE", "1") == "OK"
 
 
 @pytest.fixture(scope="module")

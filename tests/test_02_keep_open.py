@@ -82,7 +82,7 @@ def test_wrong_number_of_arguments_gets_an_error_line(raw, line, name):
 
 
 @pytest.mark.until(3)
-@pytest.mark.not_redis("serving one client at a time is step 02's limitation")
+@pytest.mark.own_steps("serving one client at a time is step 02's limitation, not a requirement")
 def test_second_client_waits_until_the_first_leaves(connect):
     first, second = connect(), connect()
     assert first.call("PING") == "PONG"

@@ -113,7 +113,6 @@ def test_wrong_number_of_arguments_names_the_command(raw, line, name):
 
 @pytest.mark.until(5)
 @pytest.mark.own_steps("runs the demo script of step 04's page")
-@pytest.mark.not_redis("a demo script, not a server")
 def test_lost_updates_demo_loses_increments(target):
     # The page's argument rests on this script losing updates; prove it does.
     script = STEPS[target.step] / "lost_updates.py"

@@ -55,8 +55,8 @@ def rss_bytes(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-@pytest.mark.own_steps("reads the server process's memory from /proc")
-@pytest.mark.not_redis("Redis keeps reading and lets a normal client's output buffer grow without limit")
+@pytest.mark.own_steps("reads our server process's memory from /proc; Redis keeps reading "
+                        "and lets a normal client's output buffer grow without limit")
 def test_a_client_that_never_reads_cannot_grow_the_servers_memory(server, r):
     before = rss_bytes(server.process.pid)
     greedy = socket.create_connection((server.host, server.port))
@@ -76,8 +76,8 @@ def test_a_client_that_never_reads_cannot_grow_the_servers_memory(server, r):
         greedy.close()
 
 
-@pytest.mark.own_steps("reads the server process's threads from /proc")
-@pytest.mark.not_redis("Redis runs background threads for I/O and lazy freeing")
+@pytest.mark.own_steps("reads our server process's threads from /proc; Redis runs background "
+                        "threads for I/O and lazy freeing")
 def test_the_server_runs_on_a_single_thread(server, r):
     r.ping()
     assert len(os.listdir(f"/proc/{server.process.pid}/task")) == 1

@@ -1,7 +1,7 @@
 """Step 08: the keyspace. Sixteen databases, commands on keys as a whole,
 glob patterns, SCAN, the rest of the string commands, CONFIG and COMMAND.
 
-Every expectation here is Redis 7's own behaviour unless marked not_redis:
+Every expectation here is Redis 7's own behaviour unless marked own_steps:
 `pytest --against-redis` runs this file against a real redis-server to prove
 it. The differential tests go further: they send thousands of random commands
 or patterns to the server under test and to a real redis-server side by side,
@@ -471,7 +471,7 @@ def test_a_full_scan_returns_every_key(raw, r, key):
     assert set(found) == names
 
 
-@pytest.mark.not_redis("our SCAN numbers keys and never revisits one; Redis may while its table rehashes")
+@pytest.mark.own_steps("our SCAN numbers keys and never revisits one; Redis may while its table rehashes")
 def test_a_full_scan_returns_every_key_exactly_once(raw, r, key):
     fill(r, key, 1000)
     found, _ = full_scan(raw(), "COUNT", 7)

@@ -1,7 +1,7 @@
 """Step 10: hashes. A key holds fields, each with a value: HSET and HGET, the
 whole hash at once, counters per field, random fields, and HSCAN.
 
-Every expectation here is Redis 7's own behaviour unless marked not_redis:
+Every expectation here is Redis 7's own behaviour unless marked own_steps:
 `pytest --against-redis` runs this file against a real redis-server to prove
 it. The differential test at the end sends thousands of random hash commands
 to the server under test and to a real redis-server side by side, and
@@ -465,14 +465,14 @@ def test_a_hash_with_a_long_value_is_scanned_whole(raw, call, key):
     assert sorted(set(found)) == [(b"long", b"x" * 100), (b"short", b"v")]
 
 
-@pytest.mark.not_redis("ours walks slices of hash values and never revisits one; Redis may while its table rehashes")
+@pytest.mark.own_steps("ours walks slices of hash values and never revisits one; Redis may while its table rehashes")
 def test_a_full_hscan_returns_every_field_exactly_once(raw, call, key):
     fill_hash(call, key, 1000)
     found, _ = full_hscan(raw(), key, "COUNT", 7)
     assert len(found) == len(set(found)) == 1000
 
 
-@pytest.mark.not_redis("our pages are at least a sixteenth of the hash; Redis's follow COUNT")
+@pytest.mark.own_steps("our pages are at least a sixteenth of the hash; Redis's follow COUNT")
 def test_a_full_hscan_of_a_big_hash_takes_about_16_calls_whatever_the_count(raw, call, key):
     fill_hash(call, key, 10_000)
     _, calls = full_hscan(raw(), key, "COUNT", 1)

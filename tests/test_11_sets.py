@@ -1,7 +1,7 @@
 """Step 11: sets. Unordered collections of distinct strings, and the
 algebra on them: intersection, union, difference.
 
-Every expectation here is Redis 7's own behaviour unless marked not_redis:
+Every expectation here is Redis 7's own behaviour unless marked own_steps:
 `pytest --against-redis` runs this file against a real redis-server to prove
 it. Redis promises no order for a set's members, and ours differs from
 Redis's, so replies with several members are compared as sets. The
@@ -505,8 +505,8 @@ def test_a_full_sscan_returns_every_member(raw, call, key, kind):
     assert set(found) == everything
 
 
-@pytest.mark.not_redis("our SSCAN returns each member once, in pages of at most COUNT; "
-                       "Redis may repeat members, and returns an intset whole")
+@pytest.mark.own_steps("our SSCAN returns each member once, in pages of at most COUNT; "
+                        "Redis may repeat members, and returns an intset whole")
 def test_a_full_sscan_returns_each_member_once_in_pages_of_count(raw, call, key):
     call("SADD", key, *range(100))
     connection, cursor, found = raw(), b"0", []

@@ -5,7 +5,8 @@ docs/sessions/NN_slug.console is what a reader types (lines starting with
 file, and this test runs each command with bash against step NN and compares
 stdout, so a page can never show output its step does not produce. From step
 05 on the sessions are Redis behaviour, so --against-redis replays them
-against a real redis-server as well.
+against a real redis-server as well. Under --server-cmd they skip: they show
+this series' own steps.
 """
 
 import subprocess
@@ -36,8 +37,6 @@ def target_for(config: pytest.Config, step: int) -> Target | None:
     chosen = config.getoption("--step")
     if chosen is not None and step != chosen:
         return None
-    if config.getoption("--server-cmd"):
-        return Target("custom", step)
     if config.getoption("--against-redis"):
         return Target("redis", step) if step >= FIRST_RESP_STEP else None
     return Target("step", step)
