@@ -22,7 +22,7 @@ import os
 import re
 from typing import Callable
 
-from commands.base import (INT64_MAX, SYNTAX_ERROR, CommandError, Session, as_text, command,
+from commands.base import (INT64_MAX, INT64_MIN, SYNTAX_ERROR, CommandError, Session, as_text, command,
                            help_reply)
 from commands.sorted_sets import strtod
 from glob_match import glob_match
@@ -145,7 +145,7 @@ def strtoll(word: bytes) -> int | None:
     a sign and leading zeros are fine, and an empty word is 0."""
     if word and re.fullmatch(rb"[\t\n\v\f\r ]*[+-]?[0-9]+", word) is None:
         return None
-    return max(min(int(word or 0), INT64_MAX), -INT64_MAX - 1)
+    return max(min(int(word or 0), INT64_MAX), INT64_MIN)  # strtoll() saturates
 
 
 def save_points(value: bytes, _current: bytes) -> bytes:
@@ -257,19 +257,35 @@ def proc_title_template(value: bytes, _current: bytes) -> bytes:
     return value
 
 
-def activedefrag(value: bytes, current: bytes) -> bytes:
-    # Redis built with the system's allocator, as Debian's is, refuses to
-    # defragment memory; we have no allocator of our own to defragment either.
-    if yes_no(value, current) == b"yes":
-        raise ValueError("Active defragmentation cannot be enabled: it requires a Redis server compiled "
-                         "with a modified Jemalloc like the one shipped by default with the Redis source "
-                         "distribution")
-    return b"no"
+def clamped(check: Check, low: int, high: int) -> Check:
+    """`check`'s numbers, then brought into low..high: Redis takes any value in
+    bounds, then puts one it finds unreasonable to the nearest it allows."""
+
+    def check_and_clamp(value: bytes, current: bytes) -> bytes:
+        return b"%d" % min(max(int(check(value, current)), low), high)
+
+    return check_and_clamp
 
 
-def hz(value: bytes, current: bytes) -> bytes:
-    # Any int is accepted; then Redis clamps it to 1..500, and so does CONFIG GET.
-    return b"%d" % min(max(int(integer(0, INT_MAX)(value, current)), 1), 500)
+def off_only(check: Check, message: str) -> Check:
+    """A switch that this server cannot turn on: `check`'s values, but only
+    "no" or "0". Redis refuses to turn these on in the same circumstances."""
+
+    def check_off(value: bytes, current: bytes) -> bytes:
+        value = check(value, current)
+        if value not in (b"no", b"0"):
+            raise ValueError(message)
+        return value
+
+    return check_off
+
+
+# Debian's Redis, built with the system's allocator, cannot defragment memory;
+# we have no allocator of our own to defragment either.
+NO_DEFRAG = ("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified "
+             "Jemalloc like the one shipped by default with the Redis source distribution")
+# Redis without a certificate to use cannot start TLS; we have no TLS at all.
+NO_TLS = "Unable to update TLS configuration. Check server logs."
 # --8<-- [end:kinds]
 
 
@@ -277,7 +293,7 @@ def hz(value: bytes, current: bytes) -> bytes:
 # Every parameter: its default as CONFIG GET prints it, and its kind.
 PARAMETERS: dict[str, tuple[str, Check | str]] = {
     # yes or no
-    "activedefrag":                        ("no", activedefrag),
+    "activedefrag":                        ("no", off_only(yes_no, NO_DEFRAG)),
     "activerehashing":                     ("yes", yes_no),
     "always-show-logo":                    ("no", IMMUTABLE),
     "aof-disable-auto-gc":                 ("no", yes_no),
@@ -322,9 +338,9 @@ PARAMETERS: dict[str, tuple[str, Check | str]] = {
     "set-proc-title":                      ("yes", IMMUTABLE),
     "stop-writes-on-bgsave-error":         ("yes", yes_no),
     "syslog-enabled":                      ("no", IMMUTABLE),
-    "tls-cluster":                         ("no", yes_no),
+    "tls-cluster":                         ("no", off_only(yes_no, NO_TLS)),
     "tls-prefer-server-ciphers":           ("no", yes_no),
-    "tls-replication":                     ("no", yes_no),
+    "tls-replication":                     ("no", off_only(yes_no, NO_TLS)),
     "tls-session-caching":                 ("yes", yes_no),
     # integers, with Redis's bounds
     "acllog-max-len":                      ("128", integer(0, INT64_MAX)),
@@ -345,7 +361,7 @@ PARAMETERS: dict[str, tuple[str, Check | str]] = {
     "cluster-replica-validity-factor":     ("10", integer(0, INT_MAX)),
     "databases":                           ("16", IMMUTABLE),
     "hash-max-listpack-entries":           ("512", integer(0, INT64_MAX)),
-    "hz":                                  ("10", hz),  # how often the event loop's cron runs
+    "hz":                                  ("10", clamped(integer(0, INT_MAX), 1, 500)),  # cron runs per second
     "io-threads":                          ("1", IMMUTABLE),
     "latency-monitor-threshold":           ("0", integer(0, INT64_MAX)),
     "lfu-decay-time":                      ("1", integer(0, INT_MAX)),
@@ -374,7 +390,7 @@ PARAMETERS: dict[str, tuple[str, Check | str]] = {
     "tcp-backlog":                         ("511", IMMUTABLE),
     "tcp-keepalive":                       ("300", integer(0, INT_MAX)),
     "timeout":                             ("0", integer(0, INT_MAX)),
-    "tls-port":                            ("0", integer(0, 65535)),
+    "tls-port":                            ("0", off_only(integer(0, 65535), NO_TLS)),
     "tls-session-cache-size":              ("20480", integer(0, INT_MAX)),
     "tls-session-cache-timeout":           ("300", integer(0, INT_MAX)),
     "tracking-table-max-keys":             ("1000000", integer(0, INT64_MAX)),
@@ -390,7 +406,7 @@ PARAMETERS: dict[str, tuple[str, Check | str]] = {
     "maxmemory":                           ("0", memory(0, ULLONG_MAX)),  # 0: no limit
     "maxmemory-clients":                   ("0", memory_or_percent),
     "proto-max-bulk-len":                  ("536870912", memory(1024**2, INT64_MAX)),
-    "repl-backlog-size":                   ("1048576", memory(1, INT64_MAX)),
+    "repl-backlog-size":                   ("1048576", clamped(memory(1, INT64_MAX), 16 * 1024, INT64_MAX)),
     "stream-node-max-bytes":               ("4096", memory(0, INT64_MAX)),
     "zset-max-listpack-value":             ("64", memory(0, INT64_MAX)),
     # one of a few words
