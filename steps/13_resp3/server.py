@@ -46,7 +46,7 @@ class Client:
         # What commands see of this client: its database, protocol, name, ...
         self.session = Session(server, id=server.new_client_id(), address=address_of(sock.getpeername()),
                                local_address=address_of(sock.getsockname()), fd=sock.fileno(),
-                               authenticated=not server.config.get("requirepass"),
+                               authenticated=not server.config["requirepass"],
                                buffered=lambda: (self.parser.buffered(), len(self.outbox)))
         self.parser = RequestParser()
         self.outbox = bytearray()
@@ -108,7 +108,9 @@ class Server:
         self.selector = selectors.DefaultSelector()
         # EpollSelector -> "epoll": what INFO calls the multiplexing API
         self.state.multiplexing_api = type(self.selector).__name__.removesuffix("Selector").lower()
-        self.state.config["port"] = b"%d" % listener.getsockname()[1]
+        # CONFIG GET port and bind tell where this server listens.
+        host, port = listener.getsockname()[:2]
+        self.state.config["bind"], self.state.config["port"] = host.encode(), b"%d" % port
         listener.setblocking(False)
         # The listening socket is "ready to read" when a client is waiting in accept().
         self.selector.register(listener, selectors.EVENT_READ, data=None)
