@@ -141,8 +141,8 @@ def test_an_error_leaves_the_connection_usable(raw):
 # --- COMMAND: what redis-cli asks when it starts -----------------------------------------------
 
 
-def test_command_count_counts_the_commands(raw):
-    assert raw().call("COMMAND", "COUNT") >= 9
+def test_command_count_is_the_number_of_commands_command_describes(call):
+    assert call("COMMAND", "COUNT") == len(call("COMMAND"))
 
 
 def test_command_docs_describes_a_command(raw):
@@ -251,8 +251,7 @@ def test_a_ten_thousand_command_pipeline_runs_every_command(r, key):
 def test_a_ten_thousand_command_pipeline_in_one_send_is_answered_in_order(raw):
     connection = raw()
     connection.send(b"".join(b"*2\r\n$4\r\nECHO\r\n$5\r\n%05d\r\n" % n for n in range(10_000)))
-    expected = b"".join(b"$5\r\n%05d\r\n" % n for n in range(10_000))
-    assert connection.read_exactly(len(expected)) == expected
+    connection.expect(b"".join(b"$5\r\n%05d\r\n" % n for n in range(10_000)))
 
 
 # --- protocol errors: Redis replies, then hangs up -------------------------------------------
@@ -266,13 +265,14 @@ def test_a_ten_thousand_command_pipeline_in_one_send_is_answered_in_order(raw):
     (b"*2x\r\n", b"invalid multibulk length"),
     (b"*1\r\nPING\r\n", b"expected '$', got 'P'"),
     (b"*1\r\n:1\r\n", b"expected '$', got ':'"),
+    (b"*1\r\n\xa4x\r\n", b"expected '$', got '\xa4'"),  # the byte itself, not its UTF-8 spelling
     (b'SET "unclosed\r\n', b"unbalanced quotes in request"),
     (b"SET 'a'b\r\n", b"unbalanced quotes in request"),
     (b"PING " + b"x" * 70_000, b"too big inline request"),
     (b"*" + b"1" * 70_000, b"too big mbulk count string"),
     (b"*1\r\n$" + b"1" * 70_000, b"too big bulk count string"),
 ], ids=["negative-bulk", "bulk-not-a-number", "bulk-over-512mb", "huge-array", "array-not-a-number",
-        "item-not-bulk", "item-integer", "unbalanced-double", "junk-after-quote", "long-inline",
+        "item-not-bulk", "item-integer", "item-non-ascii", "unbalanced-double", "junk-after-quote", "long-inline",
         "long-array-header", "long-bulk-header"])
 def test_protocol_errors_get_redis_error_then_hang_up(raw, request_bytes, error):
     connection = raw()

@@ -134,7 +134,8 @@ class RequestParser:
                 if line is None:
                     return None
                 if line[:1] != b"$":
-                    got = line[:1].decode("latin-1") or "\r"  # the line was empty
+                    # Redis quotes the byte itself, whatever it is; an empty line shows its "\r".
+                    got = line[:1].decode("utf-8", "surrogateescape") or "\r"
                     raise ProtocolError(f"Protocol error: expected '$', got '{got}'")
                 length = parse_int64(line[1:])
                 if length is None or length < 0 or length > MAX_BULK_LEN:
