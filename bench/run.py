@@ -15,11 +15,14 @@ What it does, in order:
         INCR) get one reply line in both protocols, so it measures all steps
         and Redis with the same yardstick.
     In the 1-client mode the server and the load generator are pinned to
-    one core (see Mode.same_core for why). Measurements are interleaved: each run measures every target once, in
-    turn, and then the next run starts. A burst of noise on the machine (or
-    a CPU slowing down as it warms) then lands on all targets alike instead
-    of on whichever target happened to be measured at that moment. The
-    median of the runs is reported.
+    one core (see Mode.same_core for why). Measurements are interleaved:
+    each run measures every target once on every test, and it does so test
+    by test, all the targets on one test one after the other, so that the
+    measurements compared with each other are seconds apart. A burst of
+    noise on the machine (other programs, or a CPU slowing down as it warms)
+    then lands on all targets alike instead of on whichever target happened
+    to be measured at that moment. The median of the runs is reported, and
+    every share of Redis is taken within a run (bench/findings.py).
  3. Times the RESP parser on its own (bench/parser.py).
  4. Writes, by default into docs/performance/: results.md (the tables the
     Performance page includes), results.json (every single run) and PNG
@@ -29,7 +32,7 @@ What it does, in order:
 Usage (matplotlib is needed for the charts):
 
     .venv/bin/pip install -r bench/requirements.txt
-    .venv/bin/python bench/run.py [--steps 03,04,05,07,08] [--runs 5] [--requests 25000]
+    .venv/bin/python bench/run.py [--steps 03,05,12] [--runs 5] [--requests 25000]
 
 Nothing here asserts a number: the benchmarks are measured, printed and
 charted, never tested, because they depend on the machine they run on.
@@ -43,7 +46,6 @@ import csv
 import datetime
 import io
 import json
-import math
 import os
 import platform
 import re
@@ -60,18 +62,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import line_load  # bench/line_load.py: this script's folder is on sys.path
+import findings  # bench/findings.py: this script's folder is on sys.path
+import line_load  # bench/line_load.py
 import parser as resp_parser_bench  # bench/parser.py
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS_DIR = ROOT / "steps"
-DEFAULT_STEPS = ("03", "04", "05", "07", "08")
+FIRST_BENCHMARKED_STEP = 3  # steps 01 and 02 serve one client at a time
 FIRST_RESP_STEP = 5  # steps before 05 speak the line protocol
+
+
+def every_step() -> list[str]:
+    """The numbers of every step from 03 on that has a server.py: the default targets."""
+    numbers = {path.parent.name[:2] for path in STEPS_DIR.glob("[0-9][0-9]_*/server.py")}
+    return sorted(n for n in numbers if int(n) >= FIRST_BENCHMARKED_STEP)
 
 # redis-benchmark's tests. "-t ping" runs two: PING_INLINE sends "PING\r\n",
 # the way you type it into telnet; PING_MBULK sends it as a RESP array,
 # "*1\r\n$4\r\nPING\r\n", the way client libraries do.
 REDIS_BENCHMARK_TESTS = ("PING_INLINE", "PING_MBULK", "SET", "GET", "INCR")
+# The -t option that runs each test.
+REDIS_BENCHMARK_OPTION = {"PING_INLINE": "ping", "PING_MBULK": "ping", "SET": "set", "GET": "get", "INCR": "incr"}
 LINE_LOAD_TESTS = line_load.COMMANDS  # PING, SET, INCR
 
 REDIS_BENCHMARK = "redis-benchmark"
@@ -87,6 +98,7 @@ TOOL_SHORT = {REDIS_BENCHMARK: "redis-benchmark", LINE_LOAD: "line_load.py"}
 class Mode:
     key: str  # short name used in results.json
     title: str
+    short: str  # a column heading
     clients: int
     pipeline: int  # commands a client sends before it waits for their replies
     # Requests per run in this mode, as a multiple of --requests. Pipelining
@@ -105,9 +117,10 @@ class Mode:
 
 
 MODES = (
-    Mode("c50", "50 clients", clients=50, pipeline=1, scale=1),
-    Mode("c50-P16", "50 clients, pipeline 16", clients=50, pipeline=16, scale=4),
-    Mode("c1", "1 client (server and client share one core)", clients=1, pipeline=1, scale=0.4, same_core=True),
+    Mode("c50", "50 clients", "50 clients", clients=50, pipeline=1, scale=1),
+    Mode("c50-P16", "50 clients, pipeline 16", "pipeline 16", clients=50, pipeline=16, scale=4),
+    Mode("c1", "1 client (server and client share one core)", "1 client", clients=1, pipeline=1, scale=0.4,
+         same_core=True),
 )
 
 
@@ -290,15 +303,17 @@ class Measurement:
     error: str | None = None
 
 
-def run_redis_benchmark(target: Target, mode: Mode, requests: int, run: int) -> list[Measurement]:
-    """One redis-benchmark invocation runs all its tests, one after the other."""
+def run_redis_benchmark(target: Target, mode: Mode, requests: int, run: int,
+                        tests: tuple[str, ...] = REDIS_BENCHMARK_TESTS) -> list[Measurement]:
+    """One redis-benchmark invocation runs the tests asked for, one after the other."""
+    wanted = sorted({REDIS_BENCHMARK_OPTION[test] for test in tests})
     argv = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(target.port),
-            "-t", "set,get,incr,ping", "-n", str(requests), "-c", str(mode.clients),
+            "-t", ",".join(wanted), "-n", str(requests), "-c", str(mode.clients),
             "-P", str(mode.pipeline), "--csv"]
 
     def failed(why: str) -> list[Measurement]:
         return [Measurement(run, target.name, REDIS_BENCHMARK, mode.key, test, requests, None, error=why)
-                for test in REDIS_BENCHMARK_TESTS]
+                for test in tests]
 
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
@@ -315,7 +330,7 @@ def run_redis_benchmark(target: Target, mode: Mode, requests: int, run: int) -> 
     noise = "WARNING: Could not fetch server CONFIG"
     complaint = "\n".join(line for line in done.stderr.splitlines() if line.strip() and noise not in line)
     results = []
-    for test in REDIS_BENCHMARK_TESTS:
+    for test in tests:
         if test in rows:
             results.append(Measurement(run, target.name, REDIS_BENCHMARK, mode.key, test, requests,
                                        float(rows[test]["rps"]), error=complaint or None))
@@ -372,11 +387,6 @@ def format_rate(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def format_ratio(value: float, redis: float) -> str:
-    percent = 100 * value / redis
-    return f"{percent:.0f}%" if percent >= 10 else f"{percent:.1f}%"
-
-
 def machine_description() -> dict[str, str]:
     cpu = "unknown CPU"
     try:
@@ -395,7 +405,21 @@ def machine_description() -> dict[str, str]:
         "python": platform.python_version(),
         "redis_server": redis_version(),
         "redis_benchmark": benchmark_version,
+        "code": code_version(),
     }
+
+
+def code_version() -> str:
+    """The commit the steps were measured at, and whether steps/ differed from it."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "not a git checkout"
+    changed = git("status", "--porcelain", "--", "steps")
+    return f"commit {commit}" + (", with uncommitted changes in steps/" if changed else "")
 
 
 def machine_line(machine: dict[str, str]) -> str:
@@ -413,21 +437,25 @@ def results_markdown(targets: list[Target], measurements: list[Measurement], too
                      parser_results: list[resp_parser_bench.ParserResult], parser_step: str,
                      machine: dict[str, str], command: str, date: str, runs: int, requests: int,
                      skipped: dict[str, dict[str, str]], server_errors: dict[str, str]) -> str:
-    """results.md: the tables, in sections the Performance page includes one by one."""
+    """results.md: the tables and the sentences with numbers, in sections the
+    Performance page includes one by one."""
     middle = medians(measurements)
+    table = findings.by_run(measurements)
     labels = {t.name: t.label for t in targets}
     out = ["# Benchmark results", "",
            "Written by `bench/run.py`; the Performance page includes its sections.", ""]
 
     counts = ", ".join(f"{m.title}: {round(requests * m.scale):,}" for m in MODES)
     about = [
-        (f"Measured on {date}, on {machine_line(machine)}. The machine's load average "
-         f"(1 minute): {machine.get('load_average', 'not recorded')}; anything else running takes CPU "
-         "from servers and load generators alike."), "",
+        (f"Measured on {date}, on {machine_line(machine)}; the steps as of {machine.get('code', 'an unrecorded commit')}. "
+         f"The machine's load average (1 minute): {machine.get('load_average', 'not recorded')}. "
+         "Other programs were running too (this is a shared machine, and other test suites ran on it during "
+         "the runs): they take CPU from servers and load generators alike."), "",
         "Reproduce with:", "", "```text", command, "```", "",
-        (f"Each number is the median of {runs} interleaved run{'s' if runs != 1 else ''}, in requests "
-         f"per second. Requests per run and test: {counts}. In brackets: the same number as a share of "
-         "Redis's, measured with the same tool in the same mode."), ""]
+        (f"Each rate is the median of {runs} interleaved run{'s' if runs != 1 else ''}, in requests per "
+         f"second. Requests per run and test: {counts}. Under each rate, its share of Redis's: in every run, "
+         "the target's rate divided by Redis's rate in the same run, with the same tool, mode and test; the "
+         "median of those ratios."), ""]
     spread = spreads(measurements)
     if spread:
         worst_key = max(spread, key=spread.__getitem__)
@@ -438,6 +466,14 @@ def results_markdown(targets: list[Target], measurements: list[Measurement], too
                    f"{100 * spread[worst_key]:.0f}% at most ({labels[worst_target]}, {worst_tool}, "
                    f"{mode_title}, {worst_test}). Every run is in `docs/performance/results.json`."), ""]
     out += section("machine", about)
+
+    summary: list[str] = []
+    for tool, tests in tools.items():
+        rows = [(t.name, t.label) for t in targets if t.name != "redis"]
+        summary += [f"**{TOOL_SHORT[tool]}**: share of Redis's rate, lowest to highest over "
+                    + ", ".join(f"`{test}`" for test in tests), "",
+                    *findings.summary_table(table, tool, [(m.key, m.short) for m in MODES], rows, tests), ""]
+    out += ["## Summary", ""] + section("summary", summary)
 
     for tool, tests in tools.items():
         tool_targets = [t for t in targets if any(m.tool == tool and m.target == t.name for m in measurements)]
@@ -450,16 +486,18 @@ def results_markdown(targets: list[Target], measurements: list[Measurement], too
             for target in tool_targets:
                 cells = []
                 for test in tests:
-                    value = middle.get((tool, mode.key, target.name, test))
-                    redis = middle.get((tool, mode.key, "redis", test))
+                    key = (tool, mode.key, target.name, test)
+                    value = middle.get(key)
+                    share = findings.median_share(table, key) if target.name != "redis" else None
                     if test in skipped.get(target.name, {}):
                         cells.append("n/a")
                     elif value is None:
                         cells.append("failed")
-                    elif redis is None or target.name == "redis":
+                    elif share is None:
                         cells.append(format_rate(value))
                     else:
-                        cells.append(f"{format_rate(value)} ({format_ratio(value, redis)})")
+                        # Two lines in one cell: the tables stay narrow enough for a phone.
+                        cells.append(f"{format_rate(value)}<br>{findings.percent(share)}")
                 tables.append(f"| {target.label} | " + " | ".join(cells) + " |")
             tables.append("")
         for name, refusals in skipped.items():
@@ -488,78 +526,86 @@ def results_markdown(targets: list[Target], measurements: list[Measurement], too
         parser_notes = [(f"The machine's load average (1 minute) was {machine['parser_load_average']} "
                          "when the parser measurement ended."), ""]
     out += section("parser", [resp_parser_bench.markdown_table(parser_results, parser_step), *parser_notes])
+
+    out += ["## Sentences for the page", "",
+            "Each is computed from the measurements above, so that the page's prose says what its tables say.",
+            ""]
+    for name, lines in findings.findings(measurements, labels, tools[REDIS_BENCHMARK], tools[LINE_LOAD],
+                                         parser_results).items():
+        out += section(name, lines)
     return "\n".join(out)
 
 
-def draw_load_chart(path: Path, tool: str, tests: list[str], targets: list[Target],
-                    measurements: list[Measurement], runs: int, footer: str,
-                    skipped: dict[str, dict[str, str]]) -> None:
-    """Grouped bars: one group per target, one bar per test, one panel per mode."""
+def draw_share_chart(path: Path, tool: str, tests: list[str], targets: list[Target],
+                     measurements: list[Measurement], runs: int, footer: str,
+                     skipped: dict[str, dict[str, str]]) -> None:
+    """Each step's rate as a share of Redis's, within each run: one panel per mode,
+    one line per test across the steps; the dot is the median of the runs, the
+    whisker goes from the lowest run's share to the highest.
+
+    Drawn tall and narrow, with large type, so that it can be read at the width
+    of a phone as well as beside the text on a desktop."""
     import matplotlib
     matplotlib.use("Agg")  # no display: write files only
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    middle = medians(measurements)
-    # Every run's number, for the whiskers that show the slowest and fastest run.
-    every_run: dict[Key, list[float]] = {}
-    for m in measurements:
-        if m.requests_per_second is not None:
-            every_run.setdefault((m.tool, m.mode, m.target, m.test), []).append(m.requests_per_second)
-    shown = [t for t in targets if any((tool, m.key, t.name, test) in middle for m in MODES for test in tests)]
-    plt.rcParams["font.size"] = 11
-    fig, axes = plt.subplots(len(MODES), 1, figsize=(8.5, 3.3 * len(MODES) + 1.2), sharey=True)
-    width = 0.8 / len(tests)
+    table = findings.by_run(measurements)
+    shown = [t for t in targets if t.name != "redis"
+             and any((tool, m.key, t.name, test) in table for m in MODES for test in tests)]
+    plt.rcParams.update({"font.size": 15, "axes.titlesize": 15, "axes.labelsize": 15,
+                         "xtick.labelsize": 14, "ytick.labelsize": 14, "legend.fontsize": 14})
+    fig, axes = plt.subplots(len(MODES), 1, figsize=(6.2, 3.5 * len(MODES) + 2.2), sharex=True,
+                             layout="constrained")
     colors = plt.get_cmap("tab10").colors  # type: ignore[attr-defined]
-    values = [v for (t, *_), runs_of_key in every_run.items() if t == tool for v in runs_of_key]
-    # Log scale: the bars start a bit more than a factor of two below the
-    # smallest value, at a power of ten, so that the shortest bar still shows.
-    bottom = 10 ** math.floor(math.log10(min(values)) - 0.4) if values else 1
-    top = max(values) * 3 if values else 10  # room for the labels above the whiskers
+    markers = "osD^v"
+    dodge = 0.5 / max(1, len(tests))  # the tests side by side around each step
+    panel_titles = {"c50": "50 clients", "c50-P16": "50 clients, pipeline 16",
+                    "c1": "1 client, on the load's core"}
     for ax, mode in zip(axes, MODES):
+        highest = 1.0
         for i, test in enumerate(tests):
-            xs, heights, lows, highs = [], [], [], []
+            xs, ys, lows, highs = [], [], [], []
             for x, target in enumerate(shown):
-                key = (tool, mode.key, target.name, test)
-                bar_x = x - 0.4 + width * (i + 0.5)
-                if key in middle:
-                    xs.append(bar_x)
-                    heights.append(middle[key])
-                    lows.append(min(every_run[key]))
-                    highs.append(max(every_run[key]))
-                else:
-                    why = "n/a" if test in skipped.get(target.name, {}) else "failed"
-                    ax.text(bar_x, bottom * 1.15, why, ha="center", va="bottom", fontsize=8, color="0.4")
-            ax.bar(xs, heights, width * 0.92, label=test, color=colors[i % len(colors)])
-            # The whisker: from the slowest run to the fastest. The bar is the median.
-            ax.errorbar(xs, heights, yerr=[[h - lo for h, lo in zip(heights, lows)],
-                                           [hi - h for h, hi in zip(heights, highs)]],
-                        fmt="none", ecolor="0.2", elinewidth=0.8, capsize=2)
-            for bar_x, height, high in zip(xs, heights, highs):
-                ax.text(bar_x, high * 1.08, short_rate(height), ha="center", va="bottom",
-                        fontsize=8 if len(tests) <= 3 else 7)
-        ax.set_yscale("log")
-        ax.set_ylim(bottom, top)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: short_rate(value)))
-        ax.set_xticks(range(len(shown)), [t.label for t in shown])
-        ax.set_title(mode.title, loc="left", fontsize=12, fontweight="bold")
-        ax.set_ylabel("requests/s (log scale)")
-        ax.grid(axis="y", which="major", alpha=0.3)
+                ratios = findings.run_ratios(table, (tool, mode.key, target.name, test),
+                                             (tool, mode.key, "redis", test))
+                if ratios:
+                    xs.append(x + (i - (len(tests) - 1) / 2) * dodge)
+                    ys.append(statistics.median(ratios))
+                    lows.append(min(ratios))
+                    highs.append(max(ratios))
+            if not xs:
+                continue
+            highest = max(highest, *highs)
+            ax.errorbar(xs, ys, yerr=[[y - lo for y, lo in zip(ys, lows)], [hi - y for y, hi in zip(ys, highs)]],
+                        fmt="-", marker=markers[i % len(markers)], markersize=6, linewidth=1.2, elinewidth=1,
+                        capsize=2, color=colors[i % len(colors)], label=test)
+        ax.axhline(1.0, color="0.25", linestyle="--", linewidth=1.2)
+        ax.text(-0.5, 1.0, " Redis", ha="left", va="bottom", fontsize=14, color="0.25")
+        ax.set_title(panel_titles.get(mode.key, mode.short), loc="left", fontweight="bold")
+        ax.set_ylabel("share of Redis")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{100 * value:.0f}%"))
+        ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
-    axes[0].legend(ncols=len(tests), fontsize=9, loc="lower left", bbox_to_anchor=(0, 1.12), frameon=False)
-    what = "redis-benchmark" if tool == REDIS_BENCHMARK else "bench/line_load.py (a Python load generator)"
-    fig.suptitle(f"Requests per second measured with {what}\n"
-                 f"bars and numbers: median of {runs} run{'s' if runs != 1 else ''}; whiskers: slowest to "
-                 "fastest run; higher is better",
-                 fontsize=13)
-    fig.text(0.01, 0.005, footer, fontsize=7, color="0.4")
-    fig.tight_layout(rect=(0, 0.02, 1, 1))
-    fig.savefig(path, dpi=110)
+        ax.set_ylim(0, highest * 1.1)
+    axes[-1].set_xticks(range(len(shown)), [t.name for t in shown])
+    axes[-1].set_xlabel("step")
+    axes[-1].set_xlim(-0.6, len(shown) - 0.4)
+    what = "redis-benchmark" if tool == REDIS_BENCHMARK else "bench/line_load.py"
+    handles, names = axes[0].get_legend_handles_labels()
+    # The title is the legend's: constrained layout then keeps the two together, above the panels.
+    title = (f"Each step's rate as a share of Redis's\nin the same run, measured with {what}\n"
+             f"dots: median of {runs} runs; whiskers: lowest to highest")
+    legend = fig.legend(handles, names, ncols=min(len(names), 3), loc="outside upper center", frameon=False,
+                        columnspacing=1.0, handletextpad=0.3, title=title, title_fontsize=15)
+    legend.get_title().set_multialignment("center")
+    fig.supxlabel(footer, fontsize=8, color="0.4", wrap=True)
+    fig.savefig(path, dpi=200)  # shown at most 620 px wide: sharp on any screen
     plt.close(fig)
 
 
 def short_rate(value: float) -> str:
-    """12345 -> "12k", 1234567 -> "1.2M": short enough for a bar label."""
+    """12345 -> "12k", 1234567 -> "1.2M": short enough for a progress line."""
     def trim(number: str) -> str:  # "1.0" -> "1"
         return number.rstrip("0").rstrip(".") if "." in number else number
 
@@ -571,21 +617,23 @@ def short_rate(value: float) -> str:
 
 
 def draw_parser_chart(path: Path, results: list[resp_parser_bench.ParserResult], step: str, footer: str) -> None:
-    """Time against input size, log-log: a straight line of slope 1 means linear."""
+    """Time against input size, log-log: a straight line of slope 1 means linear.
+    Two panels one above the other, large type: readable on a phone too."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams["font.size"] = 11
-    fig, axes = plt.subplots(1, 2, figsize=(9, 4.6))
-    panels = (("pipeline", "SET commands in one pipeline", 1),
-              ("value", "size of one SET's value (MB)", resp_parser_bench.MB))
-    for ax, (what, xlabel, unit) in zip(axes, panels):
+    plt.rcParams.update({"font.size": 14, "axes.titlesize": 15, "axes.labelsize": 14,
+                         "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 12})
+    fig, axes = plt.subplots(2, 1, figsize=(6.2, 9.6))
+    panels = (("pipeline", "SET commands in one pipeline", 1, "Pipelines"),
+              ("value", "size of one SET's value (MB)", resp_parser_bench.MB, "Large values"))
+    for ax, (what, xlabel, unit, title) in zip(axes, panels):
         for chunk, marker in ((resp_parser_bench.CHUNK, "o"), (resp_parser_bench.SMALL_CHUNK, "s")):
             points = [(r.size / unit, r.seconds * 1000) for r in results if r.what == what and r.chunk == chunk]
             if points:
                 ax.plot(*zip(*points), marker=marker, linestyle="-" if len(points) > 1 else "none",
-                        label=f"fed in {chunk // 1024} KB chunks", markersize=7)
+                        label=f"fed in {chunk // 1024} KB chunks", markersize=8)
         # The straight line through the largest input, scaled down in
         # proportion: where the measurements sit on it, the cost is linear.
         largest = max((r for r in results if r.what == what and r.chunk == resp_parser_bench.CHUNK),
@@ -596,27 +644,31 @@ def draw_parser_chart(path: Path, results: list[resp_parser_bench.ParserResult],
         if what == "value":
             # Large values cost mostly fresh memory: say how many pages the
             # kernel had to provide, next to each point.
+            smallest = min(r.size for r in results if r.what == what)
             for r in results:
                 if r.what == what and r.chunk == resp_parser_bench.CHUNK:
-                    last = r.size == largest.size  # label it on its left, inside the axes
+                    # The largest on its left, inside the axes; the smallest above, the rest below.
+                    if r.size == largest.size:
+                        offset, ha, va = (-10, -4), "right", "top"
+                    elif r.size == smallest:
+                        offset, ha, va = (10, 4), "left", "bottom"
+                    else:
+                        offset, ha, va = (12, -8), "left", "top"
                     ax.annotate(f"{r.page_faults:,.0f} page faults", (r.size / unit, r.seconds * 1000),
-                                textcoords="offset points", xytext=(-10, -4) if last else (8, 2),
-                                ha="right" if last else "left", va="top" if last else "bottom",
-                                fontsize=8, color="0.3")
+                                textcoords="offset points", xytext=offset, ha=ha, va=va,
+                                fontsize=12, color="0.3")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("time to parse (ms, log scale)")
+        ax.set_ylabel("time to parse (ms)")
         ax.grid(which="major", alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
-    axes[0].set_title("Pipelines", loc="left", fontweight="bold")
-    axes[1].set_title("Large values", loc="left", fontweight="bold")
-    fig.suptitle(f"The RESP parser alone (steps/{step}/resp.py): time to parse against input size\n"
-                 "best of the repetitions; points parallel to the dotted line mean a cost proportional to size",
-                 fontsize=11)
-    fig.text(0.01, 0.01, footer, fontsize=7, color="0.4")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
+        ax.legend(loc="upper left")
+        ax.set_title(title, loc="left", fontweight="bold")
+    fig.suptitle(f"The RESP parser alone (steps/{step}/resp.py)\ntime to parse against input size, log-log; "
+                 "points along\nthe dotted line: a cost proportional to size", fontsize=14)
+    fig.text(0.01, 0.004, footer, fontsize=8, color="0.4", wrap=True)
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
+    fig.savefig(path, dpi=200)  # shown at most 620 px wide: sharp on any screen
     plt.close(fig)
 
 
@@ -668,8 +720,8 @@ def write_outputs(report: Report, out: Path) -> str:
     footer = f"{report.date} · {machine_line(report.machine)}"
     for tool, tests, name in ((REDIS_BENCHMARK, REDIS_BENCHMARK_TESTS, "redis-benchmark.png"),
                               (LINE_LOAD, LINE_LOAD_TESTS, "line-load.png")):
-        draw_load_chart(out / name, tool, list(tests), report.targets, report.measurements, report.runs,
-                        footer, report.skipped)
+        draw_share_chart(out / name, tool, list(tests), report.targets, report.measurements, report.runs,
+                         footer, report.skipped)
     draw_parser_chart(out / "parser.png", report.parser_results, report.parser_step, footer)
     return markdown
 
@@ -689,8 +741,8 @@ def report_from_json(path: Path) -> Report:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", help="comma-separated step numbers "
-                        f"(default: those of {','.join(DEFAULT_STEPS)} that exist)")
+    parser.add_argument("--steps", help="comma-separated step numbers (default: every step from "
+                        f"{FIRST_BENCHMARKED_STEP:02d} on)")
     # More, shorter runs make a better median than fewer, longer ones on a
     # machine that other work shares: a disturbed run is outvoted.
     parser.add_argument("--runs", type=int, default=5, help="interleaved runs; the median is reported (default 5)")
@@ -734,6 +786,8 @@ def main() -> None:
     if args.redraw or args.parser_only:
         report = report_from_json(args.out / "results.json")
         if args.parser_only:
+            if args.parser_step:
+                report.parser_step = sorted(STEPS_DIR.glob(f"{int(args.parser_step):02d}_*/"))[-1].name
             step_dir = STEPS_DIR / report.parser_step
             print(f"parser benchmark on steps/{step_dir.name}/resp.py", flush=True)
             report.parser_results = resp_parser_bench.measure(step_dir, repeat=5)
@@ -742,12 +796,12 @@ def main() -> None:
         return
     if args.steps:
         steps = [f"{int(s):02d}" for s in args.steps.split(",")]
-        if any(int(s) < 3 for s in steps):
+        if any(int(s) < FIRST_BENCHMARKED_STEP for s in steps):
             # Step 01 hangs up after its greeting and step 02 serves one client
             # at a time: neither can take 50 clients at once.
             sys.exit("steps before 03 cannot be benchmarked: they serve one client at a time")
     else:
-        steps = [s for s in DEFAULT_STEPS if list(STEPS_DIR.glob(f"{s}_*/server.py"))]
+        steps = every_step()
     targets = find_steps(steps) + [redis_target()]
     parser_step_dirs = [p.parent for s in steps for p in STEPS_DIR.glob(f"{s}_*/resp.py")]
     if args.parser_step:
@@ -775,34 +829,53 @@ def main() -> None:
             refusals = {test: reply for test, reply in supported_line_tests(target).items() if reply}
             if refusals:
                 skipped[target.name] = refusals
+        # What one run measures, in this order: each mode, each test in it,
+        # and each target on that test, one right after the other. So the
+        # measurements a share of Redis is taken from (a step's SET and
+        # Redis's SET, in the same mode and run) are seconds apart, not
+        # minutes, and meet the same load from whatever else the machine runs.
+        groups: list[tuple[str, tuple[str, ...]]] = [
+            (REDIS_BENCHMARK, ("PING_INLINE", "PING_MBULK")), (REDIS_BENCHMARK, ("SET",)),
+            (REDIS_BENCHMARK, ("GET",)), (REDIS_BENCHMARK, ("INCR",)),
+            *((LINE_LOAD, (test,)) for test in LINE_LOAD_TESTS)]
         for run in range(1, args.runs + 1):
             run_loads.append(os.getloadavg()[0])
-            for target in targets:
-                for mode in MODES:
-                    requests = round(args.requests * mode.scale)
+            # Each run starts with another target, so that no target always
+            # comes first after a pause or last after the others.
+            shift = (run - 1) % len(targets)
+            order = targets[shift:] + targets[:shift]
+            for mode in MODES:
+                requests = round(args.requests * mode.scale)
+                for tool, tests in groups:
                     batch: list[Measurement] = []
-                    with on_one_core(target) if mode.same_core else contextlib.nullcontext():
-                        if target.speaks_resp:
-                            batch += run_redis_benchmark(target, mode, requests, run)
-                        for test in LINE_LOAD_TESTS:
-                            if test not in skipped.get(target.name, {}):
-                                batch.append(run_line_load(target, mode, test, requests, run, args.processes))
+                    for target in order:
+                        if tool == REDIS_BENCHMARK and not target.speaks_resp:
+                            continue
+                        if tool == LINE_LOAD and tests[0] in skipped.get(target.name, {}):
+                            continue
+                        with on_one_core(target) if mode.same_core else contextlib.nullcontext():
+                            if tool == REDIS_BENCHMARK:
+                                batch += run_redis_benchmark(target, mode, requests, run, tests)
+                            else:
+                                batch.append(run_line_load(target, mode, tests[0], requests, run,
+                                                           args.processes))
+                        # A server that crashed is restarted, so the other
+                        # measurements go on; the crash is reported at the end.
+                        if not target.alive():
+                            print(f"    {target.label} died; restarting it. stderr: {target.stderr_path}",
+                                  flush=True)
+                            target.restarts += 1
+                            target.start()
                     measurements += batch
                     summary = "  ".join(
-                        f"{m.test if m.tool == REDIS_BENCHMARK else m.test.lower()}="
+                        f"{m.target}{'' if len(tests) == 1 else ':' + m.test.split('_')[-1].lower()}="
                         f"{short_rate(m.requests_per_second) if m.requests_per_second else 'FAILED'}"
                         for m in batch)
-                    print(f"[run {run}/{args.runs} {time.monotonic() - began:5.0f}s] {target.label:>13}, "
-                          f"{mode.title:<23} {summary}", flush=True)
+                    print(f"[run {run}/{args.runs} {time.monotonic() - began:5.0f}s] {mode.short:<11} "
+                          f"{TOOL_SHORT[tool]} {'+'.join(tests)}: {summary}", flush=True)
                     for m in batch:
                         if m.error:
-                            print(f"    {m.tool} {m.test}: {m.error}", flush=True)
-                    # A server that crashed is restarted, so the other
-                    # measurements go on; the crash is reported at the end.
-                    if not target.alive():
-                        print(f"    {target.label} died; restarting it. stderr: {target.stderr_path}", flush=True)
-                        target.restarts += 1
-                        target.start()
+                            print(f"    {m.target} {m.tool} {m.test}: {m.error}", flush=True)
     finally:
         for target in targets:
             target.stop()

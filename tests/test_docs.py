@@ -38,14 +38,16 @@ SESSIONS = sorted((DOCS / "sessions").glob("[0-9][0-9]_*.console"))
 SNIPPET_INCLUDE = re.compile(r'^\s*-+8<-+\s+"(?P<path>[^":]+)(?::(?P<section>[A-Za-z][-_0-9A-Za-z]*))?"\s*$')
 
 
-def load_hook():
-    spec = importlib.util.spec_from_file_location("step_diff", DOCS / "hooks" / "step_diff.py")
+def load_hook(name: str = "step_diff"):
+    spec = importlib.util.spec_from_file_location(name, DOCS / "hooks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 step_diff = load_hook()
+code_indent = load_hook("code_indent")
+diagram_scroll = load_hook("diagram_scroll")
 
 
 class _IgnoreTagsLoader(yaml.SafeLoader):
@@ -249,6 +251,32 @@ def test_a_diff_marker_naming_a_missing_step_fails_the_build():
 def test_a_malformed_diff_marker_fails_the_build():
     with pytest.raises(PluginError, match="malformed"):
         step_diff.expand_diff_markers("<!-- diff: 01_hello -->", ROOT / "steps")
+
+
+# --- long lines and wide diagrams on narrow screens ------------------------------------------
+
+
+def highlighted(source: str, lang: str) -> str:
+    md = markdown.Markdown(extensions=["pymdownx.highlight", "pymdownx.superfences"],
+                           extension_configs={"pymdownx.highlight": {"line_spans": "__span",
+                                                                     "pygments_lang_class": True}})
+    return md.convert(f"```{lang}\n{source}\n```")
+
+
+def test_each_code_line_carries_its_indentation_for_the_wrap():
+    html = code_indent.mark_indentation(highlighted('def f():\n    if x:\n        return "a b c"\nx = 1', "python"))
+    indents = re.findall(r'<span id="__span-\d+-(\d+)"(?: style="--indent:(\d+)")?>', html)
+    assert indents == [("1", ""), ("2", "4"), ("3", "8"), ("4", "")]
+
+
+def test_a_diff_line_is_indented_past_its_plus_or_minus():
+    html = code_indent.mark_indentation(highlighted("@@ -1 +1 @@\n-    old\n+        new\n     same", "diff"))
+    assert re.findall(r'style="--indent:(\d+)"', html) == ["5", "9", "5"]
+
+
+def test_a_diagram_gets_a_container_that_can_scroll():
+    html = diagram_scroll.wrap_diagrams('<p>x</p><pre class="mermaid"><code>graph LR\n a --> b</code></pre>')
+    assert html == '<p>x</p><div class="diagram-scroll"><pre class="mermaid"><code>graph LR\n a --> b</code></pre></div>'
 
 
 # --- what pymdownx.snippets does with section markers ---------------------------------------
