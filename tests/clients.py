@@ -43,8 +43,11 @@ class RawConnection:
         return self.reader.read(size)
 
     def expect(self, expected: bytes) -> None:
-        """Read as many bytes as `expected` has and check they are those bytes."""
+        """Check that the server sends exactly `expected` and nothing more: the
+        reply to a PING sent next must be the very next bytes. (RESP only.)"""
         assert self.read_exactly(len(expected)) == expected
+        self.send(b"*1\r\n$4\r\nPING\r\n")
+        assert self.read_line() == b"+PONG\r\n", "more bytes followed the reply"
 
     def read_until_closed(self) -> bytes:
         """Everything the server sends until it hangs up."""

@@ -5,18 +5,7 @@ import time
 import pytest
 import redis
 
-
-def ms_now() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def wait_until(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+from helpers import ms_now, wait_past, wait_until
 
 
 # --- SET and its options ---------------------------------------------------------------------
@@ -222,8 +211,9 @@ def test_a_time_already_past_deletes_the_key_and_replies_1(r, key, command, amou
 def test_expire_nx_only_sets_a_ttl_on_a_key_without_one(r, key):
     r.set(key, "v")
     assert r.execute_command("EXPIRE", key, "100", "NX") == 1
+    assert 99 <= r.ttl(key) <= 100
     assert r.execute_command("EXPIRE", key, "200", "NX") == 0
-    assert r.ttl(key) <= 100
+    assert 99 <= r.ttl(key) <= 100
 
 
 def test_expire_xx_only_changes_an_existing_ttl(r, key):
@@ -232,21 +222,28 @@ def test_expire_xx_only_changes_an_existing_ttl(r, key):
     assert r.ttl(key) == -1
     r.expire(key, 100)
     assert r.execute_command("EXPIRE", key, "200", "XX") == 1
+    assert 199 <= r.ttl(key) <= 200
 
 
 def test_expire_gt_only_lengthens_and_treats_no_ttl_as_infinite(r, key):
     r.set(key, "v")
     assert r.execute_command("EXPIRE", key, "100", "GT") == 0  # forever is longer
+    assert r.ttl(key) == -1
     r.expire(key, 100)
     assert r.execute_command("EXPIRE", key, "50", "GT") == 0
+    assert 99 <= r.ttl(key) <= 100
     assert r.execute_command("EXPIRE", key, "200", "GT") == 1
+    assert 199 <= r.ttl(key) <= 200
 
 
 def test_expire_lt_only_shortens_and_treats_no_ttl_as_infinite(r, key):
     r.set(key, "v")
     assert r.execute_command("EXPIRE", key, "100", "LT") == 1  # shorter than forever
+    assert 99 <= r.ttl(key) <= 100
     assert r.execute_command("EXPIRE", key, "200", "LT") == 0
+    assert 99 <= r.ttl(key) <= 100
     assert r.execute_command("EXPIRE", key, "50", "lt") == 1
+    assert 49 <= r.ttl(key) <= 50
 
 
 @pytest.mark.parametrize("options, message", [
@@ -284,8 +281,14 @@ def test_ttl_is_minus_2_for_a_missing_key_and_minus_1_without_ttl(r, key):
 
 
 def test_ttl_rounds_to_the_nearest_second(r, key):
-    r.set(key, "v", px=1600)
-    assert r.ttl(key) == 2
+    # 100.9 s left: rounded that is 101 s (truncated it would be 100) for the
+    # next 400 ms. Read between two PTTLs, TTL must be one of their roundings
+    # however long the reads take.
+    r.set(key, "v", px=100_900)
+    before, ttl, after = r.pttl(key), r.ttl(key), r.pttl(key)
+    assert (after + 500) // 1000 <= ttl <= (before + 500) // 1000
+    if after >= 100_500:  # read in time to tell rounding from truncation
+        assert ttl == 101
 
 
 def test_persist_removes_the_ttl_and_says_whether_there_was_one(r, key):
@@ -305,20 +308,27 @@ def test_incr_keeps_the_ttl(r, key):
 # --- the two ways keys expire ----------------------------------------------------------------
 
 
-def test_an_expired_key_is_gone_for_every_command(r, key):
-    r.set(key, "1", px=50)
-    time.sleep(0.1)
-    assert r.get(key) is None
-    assert r.exists(key) == 0
-    assert r.ttl(key) == -2
-    assert r.delete(key) == 0
-    assert r.execute_command("INCR", key) == 1
+EXPIRED_KEY_REPLIES = [(["GET"], None), (["EXISTS"], 0), (["TTL"], -2), (["PTTL"], -2), (["DEL"], 0),
+                       (["PERSIST"], 0), (["GETDEL"], None), (["GETEX"], None), (["EXPIRE", "100"], 0),
+                       (["INCR"], 1)]
+
+
+def test_an_expired_key_is_gone_for_every_command(call, key, no_active_expiry):
+    # A key of its own for each command, so that each meets a key that has
+    # expired but is still in the keyspace.
+    at = ms_now() + 100
+    for n in range(len(EXPIRED_KEY_REPLIES)):
+        call("SET", f"{key}:{n}", "1", "PXAT", at)
+    wait_past(at)
+    for n, (words, reply) in enumerate(EXPIRED_KEY_REPLIES):
+        assert call(words[0], f"{key}:{n}", *words[1:]) == reply, words
 
 
 def test_lazy_expiry_deletes_a_key_when_it_is_touched(r, key, no_active_expiry):
+    at = ms_now() + 100
     for n in range(100):
-        r.set(f"{key}:{n}", "v", px=20)
-    time.sleep(0.1)
+        r.set(f"{key}:{n}", "v", pxat=at)
+    wait_past(at)
     assert r.dbsize() == 100  # expired, but nobody has looked yet
     for n in range(100):
         assert r.get(f"{key}:{n}") is None
@@ -356,10 +366,18 @@ def test_flushall_removes_every_key(r, call, key):
     assert r.dbsize() == 0
 
 
-def test_flushall_accepts_async_and_sync_only(call, r):
-    assert call("FLUSHALL", "ASYNC") == "OK"
-    assert call("FLUSHALL", "sync") == "OK"
+@pytest.mark.parametrize("mode", ["ASYNC", "sync"])
+def test_flushall_async_and_sync_remove_every_key(call, r, key, mode):
+    r.set(key, "v", ex=100)
+    r.set(key + "2", "v")
+    assert call("FLUSHALL", mode) == "OK"
+    assert r.dbsize() == 0
+
+
+def test_flushall_with_another_argument_is_a_syntax_error_and_removes_nothing(call, r, key):
+    r.set(key, "v")
     assert call("FLUSHALL", "LATER") == "ERR syntax error"
+    assert r.get(key) == b"v"
 
 
 def test_debug_with_an_unknown_subcommand_suggests_help(debug):

@@ -15,7 +15,10 @@ import time
 
 import pytest
 
-from clients import RawConnection, command_docs, redis_cli_help, redis_py
+from clients import command_docs, redis_cli_help, redis_py
+from helpers import (INT64_MAX, INT64_MIN, NOT_A_FLOAT, NOT_AN_INTEGER, differential_run, expire_now, ms_now,
+                     random_float, random_index, random_integer, random_value, scanned, follow_scan, wait_past,
+                     with_wrong_arity_now_and_then)
 
 # --- DEL, UNLINK, TYPE ---------------------------------------------------------------------------
 
@@ -38,8 +41,8 @@ def test_type_of_a_string_is_string_and_of_a_missing_key_none(call, r, key):
 
 
 def test_type_of_an_expired_key_is_none(call, r, key, no_active_expiry):
-    r.set(key, "v", px=1)
-    time.sleep(0.01)
+    r.set(key, "v")
+    expire_now(call, key)
     assert call("TYPE", key) == "none"
 
 
@@ -73,8 +76,8 @@ def test_rename_of_a_missing_key_is_an_error(call, key):
 
 
 def test_rename_of_an_expired_key_is_an_error(call, r, key, no_active_expiry):
-    r.set(key, "v", px=1)
-    time.sleep(0.01)
+    r.set(key, "v")
+    expire_now(call, key)
     assert call("RENAME", key, key + "new") == "ERR no such key"
 
 
@@ -101,8 +104,8 @@ def test_renamenx_to_the_same_name_replies_0(call, r, key):
 
 def test_renamenx_treats_an_expired_destination_as_free(call, r, key, no_active_expiry):
     r.set(key, "v")
-    r.set(key + "new", "old", px=1)
-    time.sleep(0.01)
+    r.set(key + "new", "old")
+    expire_now(call, key + "new")
     assert call("RENAMENX", key, key + "new") == 1
     assert r.get(key + "new") == b"v"
 
@@ -304,9 +307,10 @@ def test_move_carries_the_ttl(call, r, key, on_db):
 
 
 def test_a_moved_key_still_expires_in_its_new_database(call, r, key, on_db):
-    r.set(key, "v", px=100)
-    call("MOVE", key, 4)
-    time.sleep(0.2)
+    at = ms_now() + 100
+    r.set(key, "v", pxat=at)
+    assert call("MOVE", key, 4) == 1
+    wait_past(at)
     assert on_db(4).call("GET", key) is None
 
 
@@ -384,8 +388,8 @@ def test_keys_matches_glob_patterns_as_redis_does(r, call, pattern, matches):
 
 def test_keys_leaves_out_expired_keys(call, r, key, no_active_expiry):
     r.set(key, "v")
-    r.set(key + "gone", "v", px=1)
-    time.sleep(0.01)
+    r.set(key + "gone", "v")
+    expire_now(call, key + "gone")
     assert call("KEYS", "*") == [key.encode()]
 
 
@@ -439,13 +443,7 @@ def test_keys_agrees_with_a_real_redis_on_random_patterns(r, reference_redis):
 
 def full_scan(connection, *options) -> tuple[list[bytes], int]:
     """Every key one SCAN iteration returns (duplicates kept), and how many calls it took."""
-    cursor, found, calls = b"0", [], 0
-    while True:
-        cursor, page = connection.call("SCAN", cursor, *options)
-        found += page
-        calls += 1
-        if cursor == b"0":
-            return found, calls
+    return scanned(connection.call, "SCAN", "0", *options)
 
 
 def fill(r, prefix: str, count: int) -> set[bytes]:
@@ -488,12 +486,7 @@ def test_scan_count_is_a_hint_for_the_page_size(raw, r, key):
 
 def test_scan_match_filters_each_page_after_taking_it(raw, r, key):
     names = fill(r, key, 100)
-    connection, cursor, pages = raw(), b"0", []
-    while True:
-        cursor, page = connection.call("SCAN", cursor, "MATCH", f"{key}:7*", "COUNT", 5)
-        pages.append((cursor, page))
-        if cursor == b"0":
-            break
+    pages = follow_scan(raw().call, "SCAN", "0", "MATCH", f"{key}:7*", "COUNT", 5)
     # A page can come back empty while the iteration goes on.
     assert any(page == [] and cursor != b"0" for cursor, page in pages)
     found = {name for _, page in pages for name in page}
@@ -525,9 +518,7 @@ def test_scan_options_may_repeat_and_the_last_one_counts(raw, r, key):
 def test_scan_never_returns_expired_keys(raw, r, key, no_active_expiry):
     live = fill(r, key, 50)
     r.mset({f"{key}:expiring:{i}": "v" for i in range(50)})
-    for i in range(50):
-        r.pexpire(f"{key}:expiring:{i}", 1)
-    time.sleep(0.01)
+    expire_now(r.execute_command, *[f"{key}:expiring:{i}" for i in range(50)])
     assert set(full_scan(raw())[0]) == live
 
 
@@ -632,9 +623,7 @@ def test_randomkey_returns_each_key_sooner_or_later(call, r, key):
 def test_randomkey_never_returns_an_expired_key(call, r, key, no_active_expiry):
     r.set(key, "v")
     r.mset({f"{key}:gone:{i}": "v" for i in range(20)})
-    for i in range(20):
-        r.pexpire(f"{key}:gone:{i}", 1)
-    time.sleep(0.01)
+    expire_now(call, *[f"{key}:gone:{i}" for i in range(20)])
     assert {call("RANDOMKEY") for _ in range(50)} == {key.encode()}
 
 
@@ -799,10 +788,6 @@ def test_time_replies_with_seconds_and_microseconds_as_bulk_strings(call):
     assert before - 1 <= int(seconds) + int(micros) / 1e6 <= after + 1
 
 
-def test_command_count_is_the_number_of_commands_command_describes(call):
-    assert call("COMMAND", "COUNT") == len(call("COMMAND"))
-
-
 def test_command_count_is_the_number_of_top_level_names_command_list_gives(call):
     names = call("COMMAND", "LIST")
     assert call("COMMAND", "COUNT") == len([name for name in names if b"|" not in name])
@@ -872,9 +857,6 @@ def test_redis_cli_help_shows_syntax_and_summary(server, command, syntax, summar
 
 # === the rest of the string commands ===============================================================
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-NOT_AN_INTEGER = "ERR value is not an integer or out of range"
-NOT_A_FLOAT = "ERR value is not a valid float"
 NAN_OR_INFINITY = "ERR increment would produce NaN or Infinity"
 TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 MAX_STRING = 512 * 1024 * 1024  # proto-max-bulk-len
@@ -1297,63 +1279,6 @@ def test_command_docs_gives_the_summary_and_version_of_the_string_commands(call,
 # --- differential: random string commands, compared with a real redis-server ----------------------
 
 COMMANDS_PER_RUN = 4000
-EDGE_INTEGERS = [0, 1, -1, 2, 10, 100, INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1,
-                 2**62, -(2**62), 2**63, -(2**63) - 1, 10**19]
-
-
-def random_integer(rng: random.Random) -> str:
-    if rng.random() < 0.4:
-        return str(rng.choice(EDGE_INTEGERS) + rng.choice([0, 0, 1, -1]))
-    if rng.random() < 0.1:
-        return rng.choice(["1.5", " 1", "+1", "01", "-0", "", "x", "1e3", "0x10"])
-    return str(rng.randint(-1000, 1000))
-
-
-def random_float(rng: random.Random) -> str:
-    kind = rng.randrange(10)
-    sign = rng.choice(["", "", "-", "+"])
-    digits = lambda most: "".join(rng.choice("0123456789") for _ in range(rng.randint(0, most)))
-    if kind <= 2:  # decimal, maybe with a fraction and an exponent
-        mantissa = (digits(12) or "0") + rng.choice(["", ".", "." + digits(20)])
-        exponent = rng.choice(["", "", f"e{rng.randint(-30, 30)}", f"E{rng.choice('+-')}{rng.randint(0, 25)}",
-                               f"e{rng.choice([4931, 4932, 4933, -4930, -4950, -4951, -4960, 5000])}"])
-        return sign + mantissa + exponent
-    if kind == 3:
-        return repr(rng.uniform(-1e6, 1e6))
-    if kind == 4:
-        return repr(rng.uniform(-1, 1) * 10 ** rng.randint(-20, 25))
-    if kind == 5:  # hexadecimal, with a binary exponent
-        hexdigits = "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.randint(1, 18)))
-        point = rng.randrange(len(hexdigits) + 1)
-        exponent = rng.choice(["", f"p{rng.randint(-70, 70)}", f"P{rng.choice([16383, 16384, -16445, -16446])}"])
-        return f"{sign}0{rng.choice('xX')}{hexdigits[:point]}.{hexdigits[point:]}{exponent}"
-    if kind == 6:
-        return sign + rng.choice(["inf", "INF", "Infinity", "infinit", "nan", "NaN", "nan(1)"])
-    if kind == 7:  # almost numbers
-        return rng.choice([" 1", "1 ", "1e", "e1", ".", "", "+", "-", "0x", "0x1p", "1.5.5", "1,5", "--1",
-                           "1_000", ".e1", "0x.p1", "1e+", "\x001", "1\x00", "١", "1e-4951", "1e4933"])
-    if kind == 8:
-        return random_integer(rng)
-    return rng.choice(["0.1", "0.2", "0.3", "10.5", "-10.5", "3.0e3", "5.0e3", "1e20", "1.5e-5", "0x1p-18"])
-
-
-def random_value(rng: random.Random) -> bytes | str:
-    kind = rng.randrange(5)
-    if kind == 0:
-        return random_integer(rng)
-    if kind == 1:
-        return random_float(rng)
-    if kind == 2:
-        return bytes(rng.randrange(256) for _ in range(rng.randint(0, 8)))
-    if kind == 3:
-        return rng.choice(["", "a", "hello", "\r\n", "\x00"])
-    return "".join(rng.choice("abc") for _ in range(rng.randint(1, 20)))
-
-
-def random_index(rng: random.Random) -> str:
-    if rng.random() < 0.1:
-        return rng.choice([str(INT64_MIN), str(INT64_MAX), "x", "1.5", "", str(2**63)])
-    return str(rng.randint(-25, 25))
 
 
 def random_command(rng: random.Random, keys: list[str]) -> list:
@@ -1370,7 +1295,7 @@ def random_command(rng: random.Random, keys: list[str]) -> list:
     elif name == "INCRBYFLOAT":
         words = [name, key, random_float(rng)]
     elif name == "GETRANGE":
-        words = [name, key, random_index(rng), random_index(rng)]
+        words = [name, key, random_index(rng, 25), random_index(rng, 25)]
     elif name == "SETRANGE":
         # Offsets past 512 MB: refused, unless the value is empty (random_value
         # gives "" now and then). Nothing here builds a huge string.
@@ -1387,9 +1312,7 @@ def random_command(rng: random.Random, keys: list[str]) -> list:
             words.pop()  # a key without a value
     else:  # EXPIRE: a long TTL, so that only whether a key has one can matter
         words = [name, key, rng.choice(["1000", "2000"])]
-    if rng.random() < 0.02:  # the wrong number of arguments
-        words = words[:-1] if len(words) > 1 and rng.random() < 0.5 else words + ["extra"]
-    return words
+    return with_wrong_arity_now_and_then(rng, words)
 
 
 def comparable(words: list, reply: object) -> object:
@@ -1403,17 +1326,13 @@ def comparable(words: list, reply: object) -> object:
 def test_differential_random_string_commands_reply_exactly_as_real_redis(server, reference_redis, key, seed):
     rng = random.Random(seed)
     keys = [f"{key}:{n}" for n in range(5)]
-    ours, theirs = RawConnection(server.host, server.port), RawConnection(reference_redis.host, reference_redis.port)
-    try:
-        theirs.call("FLUSHALL")
-        history = []
-        for _ in range(COMMANDS_PER_RUN):
-            words = random_command(rng, keys)
-            history.append(words)
-            expected, got = comparable(words, theirs.call(*words)), comparable(words, ours.call(*words))
-            assert got == expected, f"after {len(history)} commands, the last ones {history[-5:]}"
-        # And the keys hold the same values in the end.
+
+    def compare(ours, theirs, words):
+        expected = comparable(words, theirs.call(*words))
+        assert comparable(words, ours.call(*words)) == expected
+
+    def same_values(ours, theirs):
         assert ours.call("MGET", *keys) == theirs.call("MGET", *keys)
-    finally:
-        ours.close()
-        theirs.close()
+
+    differential_run(server, reference_redis, (random_command(rng, keys) for _ in range(COMMANDS_PER_RUN)),
+                     compare, at_the_end=same_values)

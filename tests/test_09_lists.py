@@ -11,16 +11,13 @@ reply.
 import random
 import re
 import subprocess
-import time
 
 import pytest
 
-from clients import RawConnection, command_docs, redis_cli_help
+from clients import command_docs, redis_cli_help
+from helpers import (INT64_MAX, INT64_MIN, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, differential_run, expire_now,
+                     same_reply, with_wrong_arity_now_and_then)
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-NOT_AN_INTEGER = "ERR value is not an integer or out of range"
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-SYNTAX_ERROR = "ERR syntax error"
 MUST_BE_POSITIVE = "ERR value is out of range, must be positive"
 RANK_ZERO = ("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
              "or use negative to start from the end of the list")
@@ -98,8 +95,7 @@ def test_a_push_keeps_the_ttl_of_the_list(call, key):
 
 def test_a_list_with_a_ttl_expires(call, key, no_active_expiry):
     call("RPUSH", key, "a", "b")
-    call("PEXPIRE", key, 1)
-    time.sleep(0.01)
+    expire_now(call, key)
     assert call("LLEN", key) == 0
     assert call("LPUSHX", key, "c") == 0
     assert call("EXISTS", key) == 0
@@ -746,29 +742,20 @@ def random_list_command(rng: random.Random, keys: list[str]) -> list:
             words += ["COUNT", rng.choice([str(rng.randint(1, 5))] * 6 + ["0", "-2", "x"])]
     else:  # SET: a string now and then, for WRONGTYPE
         words = [name, key, element]
-    if rng.random() < 0.02:  # the wrong number of arguments
-        words = words[:-1] if len(words) > 1 and rng.random() < 0.5 else words + ["extra"]
-    return words
+    return with_wrong_arity_now_and_then(rng, words)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_differential_random_list_commands_reply_exactly_as_real_redis(server, reference_redis, key, seed):
     rng = random.Random(seed)
     keys = [f"{key}:{n}" for n in range(4)]
-    ours, theirs = RawConnection(server.host, server.port), RawConnection(reference_redis.host, reference_redis.port)
-    try:
-        theirs.call("FLUSHALL")
-        history = []
-        for _ in range(COMMANDS_PER_RUN):
-            words = random_list_command(rng, keys)
-            history.append(words)
-            expected, got = theirs.call(*words), ours.call(*words)
-            assert got == expected, f"after {len(history)} commands, the last ones {history[-5:]}"
-        # And the keys hold the same lists, or the same strings, in the end.
+
+    def same_lists(ours, theirs):
+        # The keys hold the same lists, or the same strings, in the end.
         for name in keys:
             assert ours.call("TYPE", name) == theirs.call("TYPE", name)
             if theirs.call("TYPE", name) == "list":
                 assert ours.call("LRANGE", name, 0, -1) == theirs.call("LRANGE", name, 0, -1)
-    finally:
-        ours.close()
-        theirs.close()
+
+    differential_run(server, reference_redis, (random_list_command(rng, keys) for _ in range(COMMANDS_PER_RUN)),
+                     same_reply, at_the_end=same_lists)

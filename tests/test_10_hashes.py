@@ -8,18 +8,15 @@ to the server under test and to a real redis-server side by side, and
 compares every reply.
 """
 
+import itertools
 import random
-import time
 
 import pytest
 
 from clients import RawConnection, command_docs, redis_cli_help
-
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-NOT_AN_INTEGER = "ERR value is not an integer or out of range"
-NOT_A_FLOAT = "ERR value is not a valid float"
-SYNTAX_ERROR = "ERR syntax error"
+from helpers import (INT64_MAX, INT64_MIN, NOT_A_FLOAT, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, differential_run,
+                     expire_now, follow_scan, random_float, random_integer, random_value, scanned,
+                     with_wrong_arity_now_and_then)
 
 
 def pairs(flat: list) -> list[tuple]:
@@ -382,13 +379,8 @@ def test_hrandfield_of_count_0_on_a_string_is_still_wrongtype(call, key):
 
 def full_hscan(connection, key: str, *options) -> tuple[list[tuple[bytes, bytes]], int]:
     """Every (field, value) one HSCAN iteration returns, duplicates kept, and how many calls it took."""
-    cursor, found, calls = b"0", [], 0
-    while True:
-        cursor, page = connection.call("HSCAN", key, cursor, *options)
-        found += list(zip(page[::2], page[1::2]))
-        calls += 1
-        if cursor == b"0":
-            return found, calls
+    found, calls = scanned(connection.call, "HSCAN", key, "0", *options)
+    return list(zip(found[::2], found[1::2])), calls
 
 
 def fill_hash(call, key: str, count: int) -> dict[bytes, bytes]:
@@ -482,21 +474,21 @@ def test_a_full_hscan_of_a_big_hash_takes_about_16_calls_whatever_the_count(raw,
 def test_a_field_present_for_the_whole_hscan_is_returned_while_others_come_and_go(raw, call, key):
     rng = random.Random(10)
     stable = fill_hash(call, key, 600)
-    connection, cursor, found, passing, made = raw(), b"0", set(), [], 0
-    while True:
-        cursor, page = connection.call("HSCAN", key, cursor, "COUNT", 10)
-        found |= set(page[::2])
-        if cursor == b"0":
-            break
-        for _ in range(5):
-            passing.append(f"passing:{made}")
-            made += 1
-        call("HSET", key, *[word for name in passing[-5:] for word in (name, "v")])
+    passing: list[str] = []
+    names = (f"passing:{n}" for n in itertools.count())
+
+    def come_and_go():
+        # Between two calls, five fields arrive and up to fifteen of the newcomers go.
+        arriving = [next(names) for _ in range(5)]
+        passing.extend(arriving)
+        call("HSET", key, *[word for name in arriving for word in (name, "v")])
         gone = rng.sample(passing, min(len(passing), rng.randint(0, 15)))
         if gone:
             call("HDEL", key, *gone)
-            passing = [name for name in passing if name not in gone]
-    assert set(stable) <= found
+            passing[:] = [name for name in passing if name not in gone]
+
+    found, _ = scanned(raw().call, "HSCAN", key, "0", "COUNT", 10, between=come_and_go)
+    assert set(stable) <= set(found[::2])
 
 
 @pytest.mark.parametrize("cursor", ["x", "1.5", "-", "18446744073709551616"])
@@ -594,13 +586,8 @@ def test_scan_type_hash_finds_the_hashes(raw, call, key):
     call("HSET", key + ":h1", "f", "v")
     call("HSET", key + ":h2", "f", "v")
     call("SET", key + ":s", "v")
-    connection, cursor, found = raw(), b"0", set()
-    while True:
-        cursor, page = connection.call("SCAN", cursor, "TYPE", "hash")
-        found |= set(page)
-        if cursor == b"0":
-            break
-    assert found == {f"{key}:h1".encode(), f"{key}:h2".encode()}
+    found, _ = scanned(raw().call, "SCAN", "0", "TYPE", "hash")
+    assert set(found) == {f"{key}:h1".encode(), f"{key}:h2".encode()}
 
 
 def test_rename_moves_a_hash_with_its_ttl(call, key):
@@ -657,8 +644,7 @@ def test_changing_a_hash_keeps_its_ttl(call, key, words):
 
 def test_an_expired_hash_is_gone(call, key, no_active_expiry):
     call("HSET", key, "f", "v")
-    call("PEXPIRE", key, 1)
-    time.sleep(0.01)
+    expire_now(call, key)
     assert call("HGET", key, "f") is None
     assert call("HLEN", key) == 0
     assert call("HSET", key, "g", "w") == 1
@@ -744,7 +730,6 @@ def test_redis_cli_help_shows_the_syntax_of_hash_commands(server, command, synta
 
 COMMANDS_PER_RUN = 3000
 FIELD_POOL = ["a", "b", "c", "d", "e", "", "1", "-1", "f\x00", "long" * 20]
-EDGE_INTEGERS = [0, 1, -1, 2, INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1, 2**62, 2**63, -(2**63) - 1]
 
 
 # Mostly hash commands; a few on keys, and SET now and then to give the hash
@@ -754,35 +739,6 @@ COMMAND_WEIGHTS = {
     "HSTRLEN": 10, "HKEYS": 10, "HVALS": 10, "HGETALL": 20, "HINCRBY": 40, "HINCRBYFLOAT": 40, "HRANDFIELD": 40,
     "HSCAN": 30, "BIGHSET": 3, "SET": 2, "GET": 5, "TYPE": 5, "EXISTS": 5, "DEL": 15, "RENAME": 5, "COPY": 5,
 }
-
-
-def random_integer(rng: random.Random) -> str:
-    if rng.random() < 0.4:
-        return str(rng.choice(EDGE_INTEGERS) + rng.choice([0, 0, 1, -1]))
-    if rng.random() < 0.1:
-        return rng.choice(["1.5", " 1", "+1", "01", "-0", "", "x", "1e3"])
-    return str(rng.randint(-1000, 1000))
-
-
-def random_float(rng: random.Random) -> str:
-    return rng.choice([
-        "0.1", "-0.1", "10.5", "3.0e3", "1e20", "-1.5e1", "1.5e-5", "0x1p-18", "0x10", "1e4932", "-1e4932",
-        "1e300", "inf", "-inf", "nan", "1e5000", "1e-5000", " 1", "1 ", "", "x", "1e", ".", "5",
-        repr(rng.uniform(-1e6, 1e6)), repr(rng.uniform(-1, 1) * 10 ** rng.randint(-20, 25)), random_integer(rng),
-    ])
-
-
-def random_value(rng: random.Random) -> str | bytes:
-    kind = rng.randrange(5)
-    if kind == 0:
-        return random_integer(rng)
-    if kind == 1:
-        return random_float(rng)
-    if kind == 2:
-        return bytes(rng.randrange(256) for _ in range(rng.randint(0, 8)))
-    if kind == 3:
-        return "v" * rng.choice([0, 1, 64, 65, 200])  # past 64 bytes, Redis leaves the listpack
-    return "".join(rng.choice("abc") for _ in range(rng.randint(1, 10)))
 
 
 def random_fields(rng: random.Random, most: int) -> list[str]:
@@ -845,9 +801,7 @@ def random_command(rng: random.Random, keys: list[str]) -> list:
         words = [name, key]
     # The wrong number of arguments, now and then. Not for HRANDFIELD: without
     # its WITHVALUES, -4611686018427387904 would be one of those large counts.
-    if rng.random() < 0.02 and words[0] != "HRANDFIELD":
-        words = words[:-1] if len(words) > 1 and rng.random() < 0.5 else words + ["extra"]
-    return words
+    return words if words[0] == "HRANDFIELD" else with_wrong_arity_now_and_then(rng, words)
 
 
 def comparable(words: list, reply: object) -> object:
@@ -864,16 +818,10 @@ def comparable(words: list, reply: object) -> object:
 def hscan_all(connection: RawConnection, words: list) -> object:
     """An HSCAN started at cursor 0 becomes a whole iteration: its pages differ
     between servers, but the set of (field, value) pairs they add up to does not."""
-    found = set()
-    while True:
-        reply = connection.call(*words)
-        if not isinstance(reply, list):
-            return reply  # an error, the same on both or the test fails
-        cursor, page = reply
-        found |= set(zip(page[::2], page[1::2]))
-        if cursor == b"0":
-            return sorted(found)
-        words = [*words[:2], cursor, *words[3:]]
+    pages = follow_scan(connection.call, *words)
+    if not isinstance(pages, list):
+        return pages  # an error, the same on both or the test fails
+    return sorted({pair for _, page in pages for pair in zip(page[::2], page[1::2])})
 
 
 def check_hrandfield(words: list, ours: object, theirs: object, hash_now: dict) -> None:
@@ -899,28 +847,23 @@ def check_hrandfield(words: list, ours: object, theirs: object, hash_now: dict) 
 def test_differential_random_hash_commands_reply_exactly_as_real_redis(server, reference_redis, key, seed):
     rng = random.Random(seed)
     keys = [f"{key}:{n}" for n in range(4)]
-    ours, theirs = RawConnection(server.host, server.port), RawConnection(reference_redis.host, reference_redis.port)
-    try:
-        theirs.call("FLUSHALL")
-        history = []
-        for _ in range(COMMANDS_PER_RUN):
-            words = random_command(rng, keys)
-            history.append(words)
-            where = f"after {len(history)} commands, the last ones {history[-5:]}"
-            if words[0] == "HSCAN" and len(words) >= 3 and words[2] == "0":
-                assert hscan_all(ours, words) == hscan_all(theirs, words), where
-            elif words[0] == "HRANDFIELD" and len(words) > 1:
-                expected, got = theirs.call(*words), ours.call(*words)
-                everything = theirs.call("HGETALL", words[1])
-                hash_now = dict(zip(everything[::2], everything[1::2])) if isinstance(everything, list) else {}
-                check_hrandfield(words, got, expected, hash_now)
-            else:
-                expected, got = comparable(words, theirs.call(*words)), comparable(words, ours.call(*words))
-                assert got == expected, where
-        # And the keys hold the same hashes in the end.
+
+    def compare(ours, theirs, words):
+        if words[0] == "HSCAN" and len(words) >= 3 and words[2] == "0":
+            assert hscan_all(ours, words) == hscan_all(theirs, words)
+        elif words[0] == "HRANDFIELD" and len(words) > 1:
+            expected, got = theirs.call(*words), ours.call(*words)
+            everything = theirs.call("HGETALL", words[1])
+            hash_now = dict(zip(everything[::2], everything[1::2])) if isinstance(everything, list) else {}
+            check_hrandfield(words, got, expected, hash_now)
+        else:
+            expected = comparable(words, theirs.call(*words))
+            assert comparable(words, ours.call(*words)) == expected
+
+    def same_hashes(ours, theirs):
         for name in keys:
-            assert comparable(["HGETALL"], ours.call("HGETALL", name)) == comparable(
-                ["HGETALL"], theirs.call("HGETALL", name)), name
-    finally:
-        ours.close()
-        theirs.close()
+            expected = comparable(["HGETALL"], theirs.call("HGETALL", name))
+            assert comparable(["HGETALL"], ours.call("HGETALL", name)) == expected, name
+
+    differential_run(server, reference_redis, (random_command(rng, keys) for _ in range(COMMANDS_PER_RUN)),
+                     compare, at_the_end=same_hashes)

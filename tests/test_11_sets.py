@@ -10,14 +10,12 @@ and bad, to the server under test and to a real redis-server side by side.
 """
 
 import random
-import time
 
 import pytest
 
 from clients import ErrorReply, RawConnection
-
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-INT64_MAX, INT64_MIN = 2**63 - 1, -(2**63)
+from helpers import (INT64_MAX, INT64_MIN, WRONGTYPE, differential_run, expire_now, follow_scan, scanned,
+                     with_wrong_arity_now_and_then)
 
 
 def members(call, key) -> set[bytes]:
@@ -481,13 +479,7 @@ def test_sintercard_errors(call, key, abc, args, message):
 
 def full_sscan(connection, key, *options) -> tuple[list[bytes], int]:
     """Every member one SSCAN iteration returns (duplicates kept), and how many calls it took."""
-    cursor, found, calls = b"0", [], 0
-    while True:
-        cursor, page = connection.call("SSCAN", key, cursor, *options)
-        found += page
-        calls += 1
-        if cursor == b"0" or calls > 100_000:
-            return found, calls
+    return scanned(connection.call, "SSCAN", key, "0", *options)
 
 
 def test_sscan_of_a_small_set_returns_it(call, key):
@@ -509,14 +501,9 @@ def test_a_full_sscan_returns_every_member(raw, call, key, kind):
                         "Redis may repeat members, and returns an intset whole")
 def test_a_full_sscan_returns_each_member_once_in_pages_of_count(raw, call, key):
     call("SADD", key, *range(100))
-    connection, cursor, found = raw(), b"0", []
-    while True:
-        cursor, page = connection.call("SSCAN", key, cursor, "COUNT", 7)
-        assert len(page) <= 7
-        found += page
-        if cursor == b"0":
-            break
-    assert sorted(found) == sorted(b"%d" % n for n in range(100))
+    pages = follow_scan(raw().call, "SSCAN", key, "0", "COUNT", 7)
+    assert all(len(page) <= 7 for _, page in pages)
+    assert sorted(member for _, page in pages for member in page) == sorted(b"%d" % n for n in range(100))
 
 
 def test_sscan_count_is_a_hint_for_the_page_size(raw, call, key):
@@ -721,8 +708,7 @@ def test_move_takes_a_set_to_another_database(call, key, on_db):
 
 def test_a_set_expires(call, key, no_active_expiry):
     call("SADD", key, "a")
-    call("PEXPIRE", key, 1)
-    time.sleep(0.01)
+    expire_now(call, key)
     assert call("SCARD", key) == 0
     assert call("EXISTS", key) == 0
 
@@ -738,8 +724,7 @@ def test_changing_a_set_keeps_its_ttl(call, key):
 
 def test_sadd_to_an_expired_set_starts_a_new_one(call, key, no_active_expiry):
     call("SADD", key, "old")
-    call("PEXPIRE", key, 1)
-    time.sleep(0.01)
+    expire_now(call, key)
     assert call("SADD", key, "new") == 1
     assert members(call, key) == {b"new"}
     assert call("TTL", key) == -1
@@ -852,25 +837,14 @@ def random_set_command(rng: random.Random, keys: list[str]) -> list[str]:
         words = [name, key, "string"]
     else:  # EXPIRE: a long TTL, so that only whether a key has one can matter
         words = [name, key, "1000"]
-    if rng.random() < 0.02:  # the wrong number of arguments
-        words = words[:-1] if len(words) > 1 and rng.random() < 0.5 else words + ["extra"]
-    return words
+    return with_wrong_arity_now_and_then(rng, words)
 
 
 def sscan_all(connection: RawConnection, words: list) -> object:
     """An SSCAN iteration from the cursor given to the end: the members, as a
     set, or the error of the first call. Each server pages in its own way."""
-    reply = connection.call(*words)
-    if not isinstance(reply, list):
-        return reply
-    found = set()
-    for _ in range(100_000):
-        cursor, page = reply
-        found.update(page)
-        if cursor == b"0":
-            return found
-        reply = connection.call(words[0], words[1], cursor, *words[3:])
-    raise AssertionError(f"{words}: the scan never ended")
+    pages = follow_scan(connection.call, *words)
+    return {member for _, page in pages for member in page} if isinstance(pages, list) else pages
 
 
 def random_reply_agrees(words: list, ours: object, theirs: object, before: set[bytes] | None) -> bool:
@@ -899,42 +873,38 @@ def resynchronise(connection: RawConnection, key: str, ours: object, theirs: obj
         connection.call("SREM", key, *theirs)
 
 
+def compare_set_command(ours: RawConnection, theirs: RawConnection, words: list) -> None:
+    name = words[0]
+    if name in ("SPOP", "SRANDMEMBER") and len(words) > 1:
+        before = theirs.call("SMEMBERS", words[1])
+        before = set(before) if isinstance(before, list) else None
+        expected, got = theirs.call(*words), ours.call(*words)
+        assert random_reply_agrees(words, got, expected, before), f"{got} and {expected}"
+        if name == "SPOP" and not isinstance(got, (ErrorReply, type(None))):
+            resynchronise(ours, words[1], got, expected)
+        return
+    if name == "SSCAN":
+        expected, got = sscan_all(theirs, words), sscan_all(ours, words)
+    else:
+        expected, got = theirs.call(*words), ours.call(*words)
+        if name in UNORDERED and isinstance(expected, list):
+            expected, got = as_set(expected), as_set(got)
+        if name == "TTL" and isinstance(expected, int) and expected > 0:
+            assert isinstance(got, int) and got > 0
+            return
+    assert got == expected
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_differential_random_set_commands_reply_exactly_as_real_redis(server, reference_redis, key, seed):
     rng = random.Random(seed)
     keys = [f"{key}:{n}" for n in range(4)]
-    ours, theirs = RawConnection(server.host, server.port), RawConnection(reference_redis.host, reference_redis.port)
-    try:
-        theirs.call("FLUSHALL")
-        history = []
-        for _ in range(COMMANDS_PER_RUN):
-            words = random_set_command(rng, keys)
-            history.append(words)
-            where = f"after {len(history)} commands, the last ones {history[-5:]}"
-            name = words[0]
-            if name in ("SPOP", "SRANDMEMBER") and len(words) > 1:
-                before = theirs.call("SMEMBERS", words[1])
-                before = set(before) if isinstance(before, list) else None
-                expected, got = theirs.call(*words), ours.call(*words)
-                assert random_reply_agrees(words, got, expected, before), f"{where}: {got} and {expected}"
-                if name == "SPOP" and not isinstance(got, (ErrorReply, type(None))):
-                    resynchronise(ours, words[1], got, expected)
-                continue
-            if name == "SSCAN":
-                expected, got = sscan_all(theirs, words), sscan_all(ours, words)
-            else:
-                expected, got = theirs.call(*words), ours.call(*words)
-                if name in UNORDERED and isinstance(expected, list):
-                    expected, got = as_set(expected), as_set(got)
-                if name == "TTL" and isinstance(expected, int) and expected > 0:
-                    assert isinstance(got, int) and got > 0, where
-                    continue
-            assert got == expected, where
-        # And the keys hold the same values in the end.
+
+    def same_sets(ours, theirs):
         for name in keys:
             assert ours.call("TYPE", name) == theirs.call("TYPE", name)
             if theirs.call("TYPE", name) == "set":
                 assert as_set(ours.call("SMEMBERS", name)) == as_set(theirs.call("SMEMBERS", name))
-    finally:
-        ours.close()
-        theirs.close()
+
+    differential_run(server, reference_redis, (random_set_command(rng, keys) for _ in range(COMMANDS_PER_RUN)),
+                     compare_set_command, at_the_end=same_sets)

@@ -13,19 +13,15 @@ under test and to a real redis-server side by side, and compares every reply.
 """
 
 import random
-import time
 
 import pytest
 
 from clients import RawConnection, command_docs
+from helpers import (INT64_MAX, INT64_MIN, NOT_A_FLOAT, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, differential_run,
+                     expire_now, follow_scan, random_index, scanned)
 
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-NOT_A_FLOAT = "ERR value is not a valid float"
-NOT_AN_INTEGER = "ERR value is not an integer or out of range"
-SYNTAX_ERROR = "ERR syntax error"
 SCORE_RANGE_ERROR = "ERR min or max is not a float"
 LEX_RANGE_ERROR = "ERR min or max not valid string range item"
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 @pytest.fixture
@@ -806,12 +802,7 @@ def test_zscan_errors(call, key, zset, words, message):
 
 
 def full_zscan(call, key: str, *options) -> list[tuple[bytes, bytes]]:
-    cursor, found = b"0", []
-    while True:
-        cursor, page = call("ZSCAN", key, cursor, *options)
-        found += pairs_of(page)
-        if cursor == b"0":
-            return found
+    return pairs_of(scanned(call, "ZSCAN", key, "0", *options)[0])
 
 
 def test_zscan_of_a_big_set_returns_every_member_a_page_at_a_time(call, key, zset):
@@ -825,17 +816,17 @@ def test_zscan_of_a_big_set_returns_every_member_a_page_at_a_time(call, key, zse
 def test_zscan_of_a_big_set_that_changes_still_returns_every_member_that_stays(call, key, zset):
     zset(*[part for i in range(500) for part in (i, f"stay{i}")])
     rng = random.Random(12)
-    cursor, found, added = b"0", set(), 0
-    while True:
-        cursor, page = call("ZSCAN", key, cursor, "COUNT", 20)
-        found |= {member for member, _ in pairs_of(page)}
+    added = 0
+
+    def come_and_go():
         # Between two calls, five members arrive and up to ten of the newcomers go.
+        nonlocal added
         call("ZADD", key, *[part for n in range(added, added + 5) for part in (rng.random(), f"new{n}")])
         added += 5
         call("ZREM", key, *[f"new{rng.randrange(added)}" for _ in range(10)])
-        if cursor == b"0":
-            break
-    assert {f"stay{i}".encode() for i in range(500)} <= found
+
+    found, _ = scanned(call, "ZSCAN", key, "0", "COUNT", 20, between=come_and_go)
+    assert {f"stay{i}".encode() for i in range(500)} <= {member for member, _ in pairs_of(found)}
 
 
 # --- the skiplist at scale ---------------------------------------------------------------------
@@ -971,8 +962,7 @@ def test_a_sorted_set_expires_and_changes_keep_its_ttl(call, key, zset):
     call("ZREM", key, "a")
     call("ZINCRBY", key, 1, "b")
     assert 99 <= call("TTL", key) <= 100
-    assert call("PEXPIRE", key, 1) == 1
-    time.sleep(0.01)
+    expire_now(call, key)
     assert call("ZCARD", key) == 0
     assert call("EXISTS", key) == 0
 
@@ -1103,10 +1093,9 @@ def random_lex_bound(rng: random.Random) -> bytes:
     return rng.choice([b"[", b"("]) + rng.choice(MEMBERS + [b"ab", b"c\x00", b"z"])
 
 
-def random_index(rng: random.Random) -> str:
-    if rng.random() < 0.05:
-        return rng.choice([str(INT64_MIN), str(INT64_MAX), "x", "1.5", "", str(2**63)])
-    return str(rng.randint(-8, 8))
+def random_rank(rng: random.Random) -> str:
+    """A rank or LIMIT argument: small, and now and then extreme or malformed."""
+    return random_index(rng, 8, odd=0.05)
 
 
 def random_count(rng: random.Random) -> str:
@@ -1124,7 +1113,7 @@ def range_options(rng: random.Random, words: list, allowed: list[str]) -> list:
     for _ in range(rng.choice([0, 0, 1, 1, 1, 2])):
         option = rng.choice(allowed + ["NOSUCH"] if rng.random() < 0.05 else allowed)
         if option == "LIMIT":
-            words += ["LIMIT", random_index(rng), random_index(rng)]
+            words += ["LIMIT", random_rank(rng), random_rank(rng)]
         else:
             words.append(option if rng.random() < 0.8 else option.lower())
     return words
@@ -1172,7 +1161,7 @@ def random_command(rng: random.Random, keys: list[str]) -> list:
             key = lex_key
         words = [name, key] if name == "ZRANGE" else [name, rng.choice(keys[:-1]), key]
         if kind == "rank":
-            words += [random_index(rng), random_index(rng)]
+            words += [random_rank(rng), random_rank(rng)]
         elif kind == "score":
             words += [random_score_bound(rng), random_score_bound(rng), "BYSCORE"]
         else:
@@ -1180,7 +1169,7 @@ def random_command(rng: random.Random, keys: list[str]) -> list:
         range_options(rng, words, ["REV", "REV", "LIMIT", "LIMIT"] + (["WITHSCORES"] * 2 if name == "ZRANGE" else [])
                       + (["BYSCORE", "BYLEX"] if rng.random() < 0.1 else []))
     elif name == "ZREVRANGE":
-        words = range_options(rng, [name, key, random_index(rng), random_index(rng)], ["WITHSCORES"])
+        words = range_options(rng, [name, key, random_rank(rng), random_rank(rng)], ["WITHSCORES"])
     elif name in ("ZRANGEBYSCORE", "ZREVRANGEBYSCORE"):
         words = range_options(rng, [name, key, random_score_bound(rng), random_score_bound(rng)],
                               ["WITHSCORES", "LIMIT"])
@@ -1191,7 +1180,7 @@ def random_command(rng: random.Random, keys: list[str]) -> list:
     elif name in ("ZLEXCOUNT", "ZREMRANGEBYLEX"):
         words = [name, key, random_lex_bound(rng), random_lex_bound(rng)]
     elif name == "ZREMRANGEBYRANK":
-        words = [name, key, random_index(rng), random_index(rng)]
+        words = [name, key, random_rank(rng), random_rank(rng)]
     elif name in ("ZPOPMIN", "ZPOPMAX"):
         words = [name, key] + ([random_count(rng)] if rng.random() < 0.7 else [])
     elif name == "ZMPOP":
@@ -1256,11 +1245,7 @@ def run_and_compare(ours: RawConnection, theirs: RawConnection, words: list) -> 
     if name == "ZSCAN" and len(words) >= 3:
         # A big set (a hash table in Redis) comes back in an order that is
         # Redis's own: compare whole iterations, as sets of pairs.
-        expected, got = theirs.call(*words), ours.call(*words)
-        if isinstance(expected, list) and isinstance(got, list):
-            expected = sorted(set(pairs_of(expected[1]) + full_iteration(theirs, words, expected[0])))
-            got = sorted(set(pairs_of(got[1]) + full_iteration(ours, words, got[0])))
-        assert got == expected
+        assert whole_iteration(ours, words) == whole_iteration(theirs, words)
     elif name == "ZRANDMEMBER" and len(words) >= 3:
         members = dict(members_with_scores(theirs, words[1]) or [])
         expected, got = theirs.call(*words), ours.call(*words)
@@ -1281,39 +1266,33 @@ def run_and_compare(ours: RawConnection, theirs: RawConnection, words: list) -> 
         assert ours.call(*words) == theirs.call(*words)
 
 
-def full_iteration(connection: RawConnection, words: list, cursor: bytes) -> list:
-    found = []
-    while cursor != b"0":
-        cursor, page = connection.call(words[0], words[1], cursor, *words[3:])
-        found += pairs_of(page)
-    return found
+def whole_iteration(connection: RawConnection, words: list) -> object:
+    """The (member, score) pairs of a whole ZSCAN iteration, or the error of its first call."""
+    pages = follow_scan(connection.call, *words)
+    return sorted({pair for _, page in pages for pair in pairs_of(page)}) if isinstance(pages, list) else pages
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_differential_random_sorted_set_commands_reply_exactly_as_real_redis(server, reference_redis, key, seed):
     rng = random.Random(seed)
-    keys = [f"{key}:{n}" for n in range(4)]
-    ours, theirs = RawConnection(server.host, server.port), RawConnection(reference_redis.host, reference_redis.port)
-    try:
-        theirs.call("FLUSHALL")
-        # A set among the keys: the set operations take sets as well.
-        keys.insert(0, f"{key}:set")
+    # A set among the keys: the set operations take sets as well.
+    keys = [f"{key}:set"] + [f"{key}:{n}" for n in range(4)]
+
+    def with_a_set(ours, theirs):
         for connection in (ours, theirs):
             connection.call("SADD", keys[0], "a", "b", "c", "")
-        history = []
-        for _ in range(COMMANDS_PER_RUN):
-            words = random_command(rng, keys)
-            # Redis orders a range by member only among equal scores; with
-            # mixed scores what a lex range returns is not specified.
-            source = lex_source(words)
-            if source is not None and len({score for _, score in members_with_scores(theirs, source) or []}) > 1:
-                continue
-            history.append(words)
+
+    def compare(ours, theirs, words):
+        # Redis orders a range by member only among equal scores; with mixed
+        # scores what a lex range returns is not specified: such a command is
+        # not sent.
+        source = lex_source(words)
+        if source is None or len({score for _, score in members_with_scores(theirs, source) or []}) <= 1:
             run_and_compare(ours, theirs, words)
+
+    def same_sorted_sets(ours, theirs):
         for name in keys:
             assert members_with_scores(ours, name) == members_with_scores(theirs, name), name
-    except (AssertionError, ConnectionError) as error:
-        raise AssertionError(f"after {len(history)} commands, the last ones {history[-5:]}") from error
-    finally:
-        ours.close()
-        theirs.close()
+
+    differential_run(server, reference_redis, (random_command(rng, keys) for _ in range(COMMANDS_PER_RUN)),
+                     compare, at_the_end=same_sorted_sets, before=with_a_set)
