@@ -99,10 +99,13 @@ def span(values: Sequence[float], show) -> str:
     return low if low == high else f"{low} to {high}"
 
 
-def percent_span(values: Sequence[float]) -> str:
-    """"17% to 41%", written "17 to 41%"; one value when both ends read the same."""
+def percent_span(values: Sequence[float], dash: bool = False) -> str:
+    """"17% to 41%", written "17 to 41%" (or "17–41%" in a table); one value when
+    both ends read the same."""
     low, high = percent(min(values)), percent(max(values))
-    return low if low == high else f"{low.rstrip('%')} to {high}"
+    if low == high:
+        return low
+    return f"{low.rstrip('%')}{'–' if dash else ' to '}{high}"
 
 
 def verb(subject: str, singular: str, plural: str) -> str:
@@ -317,7 +320,7 @@ def summary_table(table: dict[Key, dict[int, float]], tool: str, modes: Sequence
         cells = []
         for mode, _title in modes:
             found = [s for test in tests if (s := median_share(table, (tool, mode, name, test))) is not None]
-            cells.append(percent_span(found) if found else "n/a")
+            cells.append(percent_span(found, dash=True) if found else "n/a")
         if any(cell != "n/a" for cell in cells):
             out.append(f"| {label} | " + " | ".join(cells) + " |")
     return out

@@ -553,9 +553,9 @@ def draw_share_chart(path: Path, tool: str, tests: list[str], targets: list[Targ
     table = findings.by_run(measurements)
     shown = [t for t in targets if t.name != "redis"
              and any((tool, m.key, t.name, test) in table for m in MODES for test in tests)]
-    plt.rcParams.update({"font.size": 15, "axes.titlesize": 15, "axes.labelsize": 15,
-                         "xtick.labelsize": 14, "ytick.labelsize": 14, "legend.fontsize": 14})
-    fig, axes = plt.subplots(len(MODES), 1, figsize=(6.2, 3.5 * len(MODES) + 2.2), sharex=True,
+    plt.rcParams.update({"font.size": 16, "axes.titlesize": 16, "axes.labelsize": 16,
+                         "xtick.labelsize": 15, "ytick.labelsize": 15, "legend.fontsize": 15})
+    fig, axes = plt.subplots(len(MODES), 1, figsize=(6.2, 3.6 * len(MODES) + 2.4), sharex=True,
                              layout="constrained")
     colors = plt.get_cmap("tab10").colors  # type: ignore[attr-defined]
     markers = "osD^v"
@@ -581,7 +581,7 @@ def draw_share_chart(path: Path, tool: str, tests: list[str], targets: list[Targ
                         fmt="-", marker=markers[i % len(markers)], markersize=6, linewidth=1.2, elinewidth=1,
                         capsize=2, color=colors[i % len(colors)], label=test)
         ax.axhline(1.0, color="0.25", linestyle="--", linewidth=1.2)
-        ax.text(-0.5, 1.0, " Redis", ha="left", va="bottom", fontsize=14, color="0.25")
+        ax.text(-0.5, 1.0, " Redis", ha="left", va="bottom", fontsize=15, color="0.25")
         ax.set_title(panel_titles.get(mode.key, mode.short), loc="left", fontweight="bold")
         ax.set_ylabel("share of Redis")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{100 * value:.0f}%"))
@@ -597,7 +597,7 @@ def draw_share_chart(path: Path, tool: str, tests: list[str], targets: list[Targ
     title = (f"Each step's rate as a share of Redis's\nin the same run, measured with {what}\n"
              f"dots: median of {runs} runs; whiskers: lowest to highest")
     legend = fig.legend(handles, names, ncols=min(len(names), 3), loc="outside upper center", frameon=False,
-                        columnspacing=1.0, handletextpad=0.3, title=title, title_fontsize=15)
+                        columnspacing=1.0, handletextpad=0.3, title=title, title_fontsize=16)
     legend.get_title().set_multialignment("center")
     fig.supxlabel(footer, fontsize=8, color="0.4", wrap=True)
     fig.savefig(path, dpi=200)  # shown at most 620 px wide: sharp on any screen
@@ -623,8 +623,8 @@ def draw_parser_chart(path: Path, results: list[resp_parser_bench.ParserResult],
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 14, "axes.titlesize": 15, "axes.labelsize": 14,
-                         "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 12})
+    plt.rcParams.update({"font.size": 16, "axes.titlesize": 16, "axes.labelsize": 16,
+                         "xtick.labelsize": 15, "ytick.labelsize": 15, "legend.fontsize": 14})
     fig, axes = plt.subplots(2, 1, figsize=(6.2, 9.6))
     panels = (("pipeline", "SET commands in one pipeline", 1, "Pipelines"),
               ("value", "size of one SET's value (MB)", resp_parser_bench.MB, "Large values"))
@@ -656,16 +656,16 @@ def draw_parser_chart(path: Path, results: list[resp_parser_bench.ParserResult],
                         offset, ha, va = (12, -8), "left", "top"
                     ax.annotate(f"{r.page_faults:,.0f} page faults", (r.size / unit, r.seconds * 1000),
                                 textcoords="offset points", xytext=offset, ha=ha, va=va,
-                                fontsize=12, color="0.3")
+                                fontsize=14, color="0.3")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("time to parse (ms)")
         ax.grid(which="major", alpha=0.3)
-        ax.legend(loc="upper left")
+        ax.legend(loc="lower right")  # the points rise from lower left to upper right
         ax.set_title(title, loc="left", fontweight="bold")
     fig.suptitle(f"The RESP parser alone (steps/{step}/resp.py)\ntime to parse against input size, log-log; "
-                 "points along\nthe dotted line: a cost proportional to size", fontsize=14)
+                 "points along\nthe dotted line: a cost proportional to size", fontsize=15)
     fig.text(0.01, 0.004, footer, fontsize=8, color="0.4", wrap=True)
     fig.tight_layout(rect=(0, 0.02, 1, 1))
     fig.savefig(path, dpi=200)  # shown at most 620 px wide: sharp on any screen
