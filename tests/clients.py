@@ -35,6 +35,11 @@ class RawConnection:
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
 
+    def reset(self) -> None:
+        """Hang up with a reset (SO_LINGER 0), whatever the server is still sending."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close()
+
     def read_line(self) -> bytes:
         """One line, with its line ending; b"" once the server has hung up."""
         return self.reader.readline()

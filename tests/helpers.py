@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from pathlib import Path
 from typing import Callable, Iterable
 
 from clients import ErrorReply, RawConnection
@@ -24,6 +25,28 @@ SYNTAX_ERROR = "ERR syntax error"
 def wrong_arity(name: str) -> str:
     """The error of a command given the wrong number of arguments, for the name as Redis spells it."""
     return f"ERR wrong number of arguments for '{name}' command"
+
+
+def wrong_arity_cases(arities: dict[str, int]) -> list[list[str]]:
+    """For each command and its arity as COMMAND gives it (negative: at least
+    that many words), the command with one word too few and, for a fixed
+    arity, one too many."""
+    cases = []
+    for name, arity in arities.items():
+        assert abs(arity) >= 2 or arity == 1, f"{name}: any number of words will do"
+        if abs(arity) >= 2:
+            cases.append([name] + ["x"] * (abs(arity) - 2))
+        if arity > 0:
+            cases.append([name] + ["x"] * arity)
+    return cases
+
+
+def rss_bytes(pid: int) -> int:
+    """How much memory a process has in RAM now (VmRSS)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
 
 
 # --- the clock ---------------------------------------------------------------------------------

@@ -52,6 +52,33 @@ def test_echo_keeps_the_rest_of_the_line(raw):
 
 
 @line_protocol
+def test_a_line_of_a_megabyte_is_one_command(raw):
+    # No limit on a line's length: it is read however many packets it takes.
+    text = b"x" * (1024 * 1024)
+    connection = raw()
+    connection.send(b"ECHO " + text + b"\n")
+    assert connection.read_line() == text + b"\n"
+    connection.send(b"PING\n")
+    assert connection.read_line() == b"PONG\n"
+
+
+@line_protocol
+def test_bytes_that_are_not_utf8_are_replaced_and_the_connection_carries_on(raw):
+    connection = raw()
+    connection.send(b"ECHO a\xffb\xc3\n")
+    assert connection.read_line() == "a\ufffdb\ufffd\n".encode()
+    connection.send(b"PING\n")
+    assert connection.read_line() == b"PONG\n"
+
+
+@line_protocol
+def test_a_command_name_that_is_not_utf8_is_unknown_and_quoted_replaced(raw):
+    connection = raw()
+    connection.send(b"\xfe\xff\n")
+    assert connection.read_line() == "ERR unknown command '\ufffd\ufffd'\n".encode()
+
+
+@line_protocol
 def test_a_line_split_across_packets_is_one_command(raw):
     connection = raw()
     connection.send(b"PI")

@@ -96,6 +96,14 @@ def test_set_takes_the_rest_of_the_line_as_value(raw, key):
 
 
 @line_protocol
+def test_a_value_that_is_not_utf8_is_stored_with_its_bytes_replaced(raw, key):
+    connection = raw()
+    connection.send(f"SET {key} a".encode() + b"\xff\n" + f"GET {key}\n".encode())
+    assert connection.read_line() == b"OK\n"
+    assert connection.read_line() == "a\ufffd\n".encode()
+
+
+@line_protocol
 def test_missing_key_reads_as_nil_line(raw, key):
     connection = raw()
     connection.send(f"GET {key}\n".encode())

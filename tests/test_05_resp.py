@@ -7,6 +7,7 @@ runs this file against a real redis-server to prove it.
 import os
 import random
 import re
+import socket
 import subprocess
 import threading
 
@@ -14,6 +15,7 @@ import pytest
 import redis
 
 from clients import InteractiveCli, redis_py
+from helpers import rss_bytes
 
 # --- replies, through the real redis-py client --------------------------------------------
 
@@ -259,6 +261,7 @@ def test_a_ten_thousand_command_pipeline_in_one_send_is_answered_in_order(raw):
 
 @pytest.mark.parametrize("request_bytes, error", [
     (b"*1\r\n$-5\r\n", b"invalid bulk length"),
+    (b"*1\r\n$-2\r\n", b"invalid bulk length"),
     (b"*1\r\n$abc\r\n", b"invalid bulk length"),
     (b"*1\r\n$536870913\r\n", b"invalid bulk length"),  # one byte over proto-max-bulk-len
     (b"*99999999999\r\n", b"invalid multibulk length"),
@@ -271,13 +274,56 @@ def test_a_ten_thousand_command_pipeline_in_one_send_is_answered_in_order(raw):
     (b"PING " + b"x" * 70_000, b"too big inline request"),
     (b"*" + b"1" * 70_000, b"too big mbulk count string"),
     (b"*1\r\n$" + b"1" * 70_000, b"too big bulk count string"),
-], ids=["negative-bulk", "bulk-not-a-number", "bulk-over-512mb", "huge-array", "array-not-a-number",
+], ids=["negative-bulk", "bulk-minus-2", "bulk-not-a-number", "bulk-over-512mb", "huge-array", "array-not-a-number",
         "item-not-bulk", "item-integer", "item-non-ascii", "unbalanced-double", "junk-after-quote", "long-inline",
         "long-array-header", "long-bulk-header"])
 def test_protocol_errors_get_redis_error_then_hang_up(raw, request_bytes, error):
     connection = raw()
     connection.send(request_bytes)
     assert connection.read_until_closed() == b"-ERR Protocol error: " + error + b"\r\n"
+
+
+def test_the_two_bytes_after_a_bulk_string_are_skipped_unread(raw):
+    # Redis takes the length at its word and never looks at the CRLF it expects.
+    connection = raw()
+    connection.send(b"*2\r\n$4\r\nECHO\r\n$2\r\nhixy*1\r\n$4\r\nPING\r\n")
+    connection.expect(b"$2\r\nhi\r\n+PONG\r\n")
+
+
+def test_an_empty_command_name_is_an_unknown_command(raw):
+    connection = raw()
+    connection.send(b"*1\r\n$0\r\n\r\n")
+    connection.expect(b"-ERR unknown command '', with args beginning with: \r\n")
+
+
+def test_an_array_of_negative_length_is_skipped_like_an_empty_one(raw):
+    connection = raw()
+    connection.send(b"*-2\r\n*1\r\n$4\r\nPING\r\n")
+    connection.expect(b"+PONG\r\n")
+
+
+HUGE_BUT_LEGAL = [b"*1048576\r\n", b"*1\r\n$536870912\r\n"]  # 2**20 items; proto-max-bulk-len itself
+
+
+@pytest.mark.parametrize("header", HUGE_BUT_LEGAL, ids=["million-items", "512-mb-string"])
+def test_a_huge_but_legal_length_is_no_protocol_error(raw, header):
+    connection = raw()
+    connection.send(header)
+    connection.sock.shutdown(socket.SHUT_WR)  # and no more: the server must wait, then see us go
+    assert connection.read_until_closed() == b""
+
+
+@pytest.mark.own_steps("reads our server process's memory from /proc")
+@pytest.mark.parametrize("header", HUGE_BUT_LEGAL, ids=["million-items", "512-mb-string"])
+def test_a_huge_but_legal_length_takes_no_memory_before_its_data_arrives(server, raw, header):
+    bystander = raw()
+    assert bystander.call("PING") == "PONG"
+    before = rss_bytes(server.process.pid)
+    waiting = raw()
+    waiting.send(header)
+    for _ in range(3):  # a few round trips, time enough for the server to read the header
+        assert bystander.call("PING") == "PONG"
+    assert rss_bytes(server.process.pid) - before < 4 * 1024 * 1024
 
 
 def test_commands_before_a_protocol_error_still_run(raw):
@@ -306,6 +352,17 @@ def test_a_client_that_vanishes_mid_value_harms_nobody(raw, key):
     leaving.send(b"*3\r\n$3\r\nSET\r\n$%d\r\n%b\r\n$100000000\r\npartial" % (len(key), key.encode()))
     leaving.close()
     assert bystander.call("GET", key) == b"kept"
+
+
+def test_a_client_that_hangs_up_during_a_big_reply_harms_nobody(raw, key):
+    value = os.urandom(8 * 1024 * 1024)
+    bystander = raw()
+    assert bystander.call("SET", key, value) == "OK"
+    leaving = raw()
+    leaving.send(b"*2\r\n$3\r\nGET\r\n$%d\r\n%b\r\n" % (len(key), key.encode()))
+    assert leaving.read_line() == b"$%d\r\n" % len(value)  # the reply has begun
+    leaving.reset()
+    assert bystander.call("GET", key) == value
 
 
 def test_a_client_that_never_reads_its_replies_harms_nobody(raw):

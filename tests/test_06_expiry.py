@@ -5,7 +5,7 @@ import time
 import pytest
 import redis
 
-from helpers import ms_now, wait_past, wait_until
+from helpers import ms_now, wait_past, wait_until, wrong_arity, wrong_arity_cases
 
 
 # --- SET and its options ---------------------------------------------------------------------
@@ -303,6 +303,20 @@ def test_incr_keeps_the_ttl(r, key):
     r.set(key, "1", ex=100)
     r.execute_command("INCR", key)
     assert 99 <= r.ttl(key) <= 100
+
+
+# --- arity ---------------------------------------------------------------------------------------
+
+# The commands of this step, and their arity as Redis's COMMAND gives it
+# (negative: at least that many words, the name included).
+ARITY = {"SETNX": 3, "SETEX": 4, "PSETEX": 4, "GETEX": -2, "GETDEL": 2, "EXPIRE": -3, "PEXPIRE": -3,
+         "EXPIREAT": -3, "PEXPIREAT": -3, "TTL": 2, "PTTL": 2, "EXPIRETIME": 2, "PEXPIRETIME": 2,
+         "PERSIST": 2, "DBSIZE": 1, "DEBUG": -2}
+
+
+@pytest.mark.parametrize("words", wrong_arity_cases(ARITY), ids=" ".join)
+def test_expiry_commands_with_the_wrong_number_of_arguments_are_refused(call, words):
+    assert call(*words) == wrong_arity(words[0].lower())
 
 
 # --- the two ways keys expire ----------------------------------------------------------------

@@ -48,13 +48,6 @@ def test_clients_are_served_while_another_receives_a_big_reply(r, raw, key):
     assert len(reader.read_reply()) == 8 * 1024 * 1024
 
 
-def rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
-
-
 @pytest.mark.own_steps("reads our server process's memory from /proc; Redis keeps reading "
                         "and lets a normal client's output buffer grow without limit")
 def test_a_client_that_never_reads_cannot_grow_the_servers_memory(server, r):

@@ -16,9 +16,9 @@ import time
 import pytest
 
 from clients import command_docs, redis_cli_help, redis_py
-from helpers import (INT64_MAX, INT64_MIN, NOT_A_FLOAT, NOT_AN_INTEGER, differential_run, expire_now, ms_now,
-                     random_float, random_index, random_integer, random_value, scanned, follow_scan, wait_past,
-                     with_wrong_arity_now_and_then)
+from helpers import (INT64_MAX, INT64_MIN, NOT_A_FLOAT, NOT_AN_INTEGER, differential_run, expire_now, follow_scan,
+                     ms_now, random_float, random_index, random_integer, random_value, scanned, wait_past,
+                     with_wrong_arity_now_and_then, wrong_arity, wrong_arity_cases)
 
 # --- DEL, UNLINK, TYPE ---------------------------------------------------------------------------
 
@@ -1233,13 +1233,24 @@ def test_getset_clears_the_ttl(r, call, key):
 # --- arity and COMMAND ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("words", [
-    ["INCRBY", "k"], ["DECR"], ["DECR", "k", "1"], ["DECRBY", "k"], ["INCRBYFLOAT", "k"],
-    ["INCRBYFLOAT", "k", "1", "2"], ["APPEND", "k"], ["STRLEN"], ["GETRANGE", "k", "0"],
-    ["SETRANGE", "k", "0"], ["MGET"], ["MSET"], ["MSETNX"], ["GETSET", "k"],
-], ids=lambda words: "-".join(words))
-def test_string_commands_with_the_wrong_number_of_arguments_are_refused(call, words):
-    assert call(*words) == f"ERR wrong number of arguments for '{words[0].lower()}' command"
+# The commands of this step, and their arity as Redis's COMMAND gives it
+# (negative: at least that many words, the name included).
+ARITY = {"INCRBY": 3, "DECR": 2, "DECRBY": 3, "INCRBYFLOAT": 3, "APPEND": 3, "STRLEN": 2, "GETRANGE": 4,
+         "SETRANGE": 4, "MGET": -2, "MSET": -3, "MSETNX": -3, "GETSET": 3, "UNLINK": -2, "TYPE": 2,
+         "RENAME": 3, "RENAMENX": 3, "COPY": -3, "MOVE": 3, "SELECT": 2, "SWAPDB": 3, "KEYS": 2,
+         "SCAN": -2, "RANDOMKEY": 1, "TIME": 1, "CONFIG": -2}
+
+
+@pytest.mark.parametrize("words", wrong_arity_cases(ARITY), ids=" ".join)
+def test_keyspace_commands_with_the_wrong_number_of_arguments_are_refused(call, words):
+    assert call(*words) == wrong_arity(words[0].lower())
+
+
+@pytest.mark.parametrize("words, name", [
+    (["CONFIG", "GET"], "config|get"), (["CONFIG", "SET"], "config|set"), (["CONFIG", "SET", "hz"], "config|set"),
+], ids=lambda value: " ".join(value) if isinstance(value, list) else value)
+def test_config_subcommands_with_the_wrong_number_of_arguments_name_the_subcommand(call, words, name):
+    assert call(*words) == wrong_arity(name)
 
 
 @pytest.mark.parametrize("name, arity, flags, keys", [
