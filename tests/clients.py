@@ -19,6 +19,7 @@ import time
 import redis
 
 TIMEOUT = 10  # seconds; a server that hangs fails the test instead of stalling the suite
+STALLED = 0.5  # seconds a socket stays unwritable before we take it that the server stopped reading
 
 
 class RawConnection:
@@ -206,6 +207,24 @@ def command_docs(call, name: str) -> dict[bytes, object]:
     """COMMAND DOCS for one command, its fields as a dict (RESP2 sends them as a flat list)."""
     reply = call("COMMAND", "DOCS", name)
     return dict(zip(reply[1][::2], reply[1][1::2]))
+
+
+def send_until_stalled(sock: socket.socket, data: bytes, most: int) -> int:
+    """Send `data` again and again, reading nothing, until `most` bytes are
+    sent or the server stops taking them (the socket stays unwritable for
+    STALLED seconds: its buffers and the server's are full). Returns how many
+    bytes were sent."""
+    sock.setblocking(False)
+    sent = 0
+    try:
+        while sent < most and select.select([], [sock], [], STALLED)[1]:
+            try:
+                sent += sock.send(data)
+            except BlockingIOError:
+                pass  # writable for a moment, full again: ask select once more
+    finally:
+        sock.setblocking(True)
+    return sent
 
 
 def reset_at_once(host: str, port: int) -> None:
