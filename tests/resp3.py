@@ -93,9 +93,15 @@ class Resp3Connection:
             hello = self.call("HELLO", "3")
             assert hello.kind == "map", hello
 
-    def call(self, *words: str | bytes | int) -> Frame:
+    def send(self, *words: str | bytes | int) -> None:
         self.sock.sendall(encode_command(*words))
+
+    def read(self) -> Frame:
         return read_frame(self.reader)
+
+    def call(self, *words: str | bytes | int) -> Frame:
+        self.send(*words)
+        return self.read()
 
     def close(self) -> None:
         self.reader.close()

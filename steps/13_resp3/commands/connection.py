@@ -4,6 +4,7 @@ see and manage the connections of everyone."""
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from commands.base import SYNTAX_ERROR, CommandError, Session, as_text, command, database_index, help_reply
@@ -48,7 +49,8 @@ def password_matches(session: Session, username: bytes, password: bytes) -> bool
     """Whether `username` may log in with `password`. With no requirepass the
     default user has no password, and any password will do, as in Redis."""
     required = session.server.config["requirepass"]
-    return username == DEFAULT_USER and (not required or password == required)
+    # compare_digest takes as long whatever the password, so timing tells an attacker nothing.
+    return username == DEFAULT_USER and (not required or hmac.compare_digest(password, required))
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", (0, 0, 0), "connection", "1.0.0",
@@ -151,8 +153,9 @@ def client_getname(session: Session, args: list[bytes]) -> Reply:
 
 
 def client_info_line(session: Session) -> str:
-    """One line of CLIENT LIST: Redis's fields, in Redis's order. The ones
-    about features to come (pub/sub, MULTI) already have their place."""
+    """One line of CLIENT LIST: Redis's fields in Redis's order, but for the
+    ones about its memory allocation (qbuf-free, argv-mem, rbs, tot-mem, ...).
+    The fields of features to come (pub/sub, MULTI) already have their place."""
     waiting_input, waiting_output = session.buffered()
     now = time.monotonic()
     flags = ("c" if session.closing else "") + ("e" if session.no_evict else "") or "N"
@@ -243,10 +246,9 @@ def client_kill(session: Session, args: list[bytes]) -> Reply:
                 or filters.get(b"type", b"normal") != b"normal"
                 or (other is session and skip_me)):
             continue
-        if other is session:
-            session.closing = True  # after this reply, as Redis does
-        else:
-            session.server.to_close.append(other)  # at once: what it was owed is dropped
+        other.closing = True  # it runs no more commands
+        if other is not session:  # the caller still gets this reply; the others are closed
+            session.server.to_close.append(other)  # at once, dropping what they were owed
         killed += 1
     if old_form:
         if not killed:

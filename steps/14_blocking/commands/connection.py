@@ -4,6 +4,7 @@ see and manage the connections of everyone."""
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from commands.base import (NOT_AN_INTEGER, SYNTAX_ERROR, CommandError, Session, as_text, command, database_index,
@@ -49,7 +50,8 @@ def password_matches(session: Session, username: bytes, password: bytes) -> bool
     """Whether `username` may log in with `password`. With no requirepass the
     default user has no password, and any password will do, as in Redis."""
     required = session.server.config["requirepass"]
-    return username == DEFAULT_USER and (not required or password == required)
+    # compare_digest takes as long whatever the password, so timing tells an attacker nothing.
+    return username == DEFAULT_USER and (not required or hmac.compare_digest(password, required))
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", (0, 0, 0), "connection", "1.0.0",
@@ -152,8 +154,9 @@ def client_getname(session: Session, args: list[bytes]) -> Reply:
 
 
 def client_info_line(session: Session) -> str:
-    """One line of CLIENT LIST: Redis's fields, in Redis's order. The ones
-    about features to come (pub/sub, MULTI) already have their place."""
+    """One line of CLIENT LIST: Redis's fields in Redis's order, but for the
+    ones about its memory allocation (qbuf-free, argv-mem, rbs, tot-mem, ...).
+    The fields of features to come (pub/sub, MULTI) already have their place."""
     waiting_input, waiting_output = session.buffered()
     now = time.monotonic()
     flags = "".join(flag for flag, on in [("b", session.blocked), ("c", session.closing), ("e", session.no_evict)]
@@ -261,7 +264,8 @@ def client_kill(session: Session, args: list[bytes]) -> Reply:
          "client-id [TIMEOUT | ERROR]")
 def client_unblock(session: Session, args: list[bytes]) -> Reply:
     if len(args) > 4:
-        raise CommandError("ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.")
+        raise CommandError(f"ERR unknown subcommand or wrong number of arguments for '{as_text(args[1])}'. "
+                           "Try CLIENT HELP.")
     client_id = parse_int64(args[2])
     if client_id is None:
         raise CommandError(NOT_AN_INTEGER)
