@@ -31,7 +31,9 @@ import redis.asyncio
 
 from clients import TIMEOUT, RawConnection, command_docs, encode_command, redis_cli_help
 from helpers import expire_now, ms_now, wait_past, wait_until
-from resp3 import Frame, Resp3Connection, read_frame
+from resp3 import Frame, Resp3Connection
+from scenarios import run_scenario
+from test_13_resp3 import resp3  # noqa: F401  (a fixture: connections that read exact frames)
 
 ONLY_PUBSUB = ("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                "are allowed in this context")
@@ -41,44 +43,6 @@ ONLY_PUBSUB = ("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE /
 def channel(request) -> str:
     """A channel name no other test uses (without glob characters, so patterns can be built on it)."""
     return re.sub(r"\W", "_", request.node.name)
-
-
-@pytest.fixture
-def resp3(server):
-    """resp3(protocol) opens a connection that reads exact frames, pushes included (HELLO 3 first if 3)."""
-    opened: list[Peer] = []
-
-    def open_peer(protocol: int = 3) -> Peer:
-        peer = Peer(server.host, server.port, protocol)
-        opened.append(peer)
-        return peer
-
-    yield open_peer
-    for peer in opened:
-        peer.close()
-
-
-class Peer(Resp3Connection):
-    """A connection whose frames are not all replies to what it sent: it
-    sends and reads separately, and drain() collects what has arrived."""
-
-    def send(self, *words) -> None:
-        self.sock.sendall(encode_command(*words))
-
-    def frame(self) -> Frame:
-        return read_frame(self.reader)
-
-    def drain(self) -> list[Frame]:
-        """Every frame the server sent before the reply to a PING sent now:
-        everything earlier commands, ours or other clients', made it send."""
-        self.send("PING", "drained")
-        frames = []
-        while (frame := self.frame()) not in (Frame("bulk", b"drained"), PONG_WHILE_SUBSCRIBED):
-            frames.append(frame)
-        return frames
-
-
-PONG_WHILE_SUBSCRIBED = Frame("array", (Frame("bulk", b"pong"), Frame("bulk", b"drained")))
 
 
 def push(*items) -> Frame:
@@ -161,10 +125,10 @@ def test_a_subscriber_that_sends_nothing_more_still_gets_every_message(resp3, ch
     # queues it, not when the subscriber itself is next served.
     subscriber, publisher = resp3(2), resp3(2)
     subscriber.send("SUBSCRIBE", channel)
-    subscriber.frame()
+    subscriber.read()
     for n in range(3):
         publisher.call("PUBLISH", channel, n)
-        assert subscriber.frame().value[2] == Frame("bulk", b"%d" % n)
+        assert subscriber.read().value[2] == Frame("bulk", b"%d" % n)
 
 
 # --- patterns ----------------------------------------------------------------------------------
@@ -246,7 +210,7 @@ def test_unsubscribing_from_everything_when_subscribed_to_nothing_confirms_a_nul
 def test_in_resp3_that_null_is_the_resp3_null(resp3):
     connection = resp3()
     connection.send("UNSUBSCRIBE")
-    assert connection.frame() == push("unsubscribe", None, 0)
+    assert connection.read() == push("unsubscribe", None, 0)
 
 
 def test_punsubscribe_without_arguments_leaves_every_pattern_in_the_order_given(raw, channel):
@@ -359,15 +323,15 @@ def test_once_unsubscribed_from_everything_other_commands_work_again(raw, channe
 def test_in_resp3_confirmations_and_messages_are_push_frames(resp3, channel):
     subscriber, publisher = resp3(), resp3()
     subscriber.send("SUBSCRIBE", channel)
-    assert subscriber.frame() == push("subscribe", channel, 1)
+    assert subscriber.read() == push("subscribe", channel, 1)
     publisher.call("PUBLISH", channel, "hello")
-    assert subscriber.frame() == push("message", channel, "hello")
+    assert subscriber.read() == push("message", channel, "hello")
 
 
 def test_in_resp3_a_subscriber_may_run_any_command(resp3, channel):
     connection = resp3()
     connection.send("SUBSCRIBE", channel)
-    connection.frame()
+    connection.read()
     assert connection.call("SET", "k", "v") == Frame("simple", b"OK")
     assert connection.call("GET", "k") == Frame("bulk", b"v")
     assert connection.call("PING") == Frame("simple", b"PONG")  # not the RESP2 array
@@ -376,19 +340,19 @@ def test_in_resp3_a_subscriber_may_run_any_command(resp3, channel):
 def test_in_resp3_a_client_gets_its_own_message_before_the_reply_to_publish(resp3, channel):
     connection = resp3()
     connection.send("SUBSCRIBE", channel)
-    connection.frame()
+    connection.read()
     connection.send("PUBLISH", channel, "to myself")
-    assert connection.frame() == push("message", channel, "to myself")
-    assert connection.frame() == Frame("integer", b"1")
+    assert connection.read() == push("message", channel, "to myself")
+    assert connection.read() == Frame("integer", b"1")
 
 
 def test_pushes_arrive_even_under_client_reply_off(resp3, channel):
     subscriber, publisher = resp3(), resp3()
     subscriber.send("CLIENT", "REPLY", "OFF")
     subscriber.send("SUBSCRIBE", channel)
-    assert subscriber.frame() == push("subscribe", channel, 1)
+    assert subscriber.read() == push("subscribe", channel, 1)
     publisher.call("PUBLISH", channel, "still heard")
-    assert subscriber.frame() == push("message", channel, "still heard")
+    assert subscriber.read() == push("message", channel, "still heard")
 
 
 def test_a_resp2_subscriber_that_says_hello_3_later_cannot(raw, channel):
@@ -400,7 +364,7 @@ def test_a_resp2_subscriber_that_says_hello_3_later_cannot(raw, channel):
 def test_a_resp3_subscriber_that_goes_back_to_resp2_is_limited_again(resp3, channel):
     connection = resp3()
     connection.send("SUBSCRIBE", channel)
-    connection.frame()
+    connection.read()
     assert connection.call("HELLO", "2").kind == "array"
     assert connection.call("GET", "k") == Frame("error", ONLY_PUBSUB.format("get").encode())
 
@@ -567,84 +531,114 @@ def test_redis_cli_help_shows_the_syntax_of_pubsub_commands(server, command, syn
     assert "  group: pubsub\n" in text
 
 
-# --- a subscriber and a publisher, compared with Redis frame by frame ---------------------------
+# --- subscribers and publishers, compared with Redis frame by frame ----------------------------
 
-# Who sends what, in order: "sub2" is a subscriber speaking RESP2, "sub3" one
-# speaking RESP3, "pub" publishes. After each line every client drains its
-# connection (see Peer.drain), and all frames are compared. "~" compares a
-# reply whose order Redis does not promise as a set. Unsubscribing from all
-# of several channels at once is left out: Redis goes through them in the
-# order of its hash table.
-SCHEDULE = """
-    sub2: SUBSCRIBE news sports
-    sub3: SUBSCRIBE news
-    pub:  PUBLISH news hello
-    pub:  PUBLISH weather rain
-    sub2: PSUBSCRIBE n*
-    pub:  PUBLISH news again
-    pub:  PUBLISH nothing-else x
-    sub2: PING
-    sub2: PING hi
-    sub3: PING
-    sub2: GET k
-    sub3: GET k
-    sub3: SET k v
-    sub2: SUBSCRIBE news
-    sub3: PUBLISH news from-a-subscriber
-    sub2: SSUBSCRIBE shard
-    pub:  SPUBLISH shard s1
-    pub:  PUBLISH shard not-a-shard-message
-    pub:  PUBSUB NUMSUB news sports nothing
-    pub:  PUBSUB NUMPAT
-    pub:  ~PUBSUB CHANNELS
-    pub:  PUBSUB CHANNELS s*
-    pub:  PUBSUB SHARDCHANNELS
-    pub:  PUBSUB SHARDNUMSUB shard other
-    sub2: UNSUBSCRIBE sports
-    sub2: UNSUBSCRIBE never-subscribed
-    pub:  PUBLISH sports gone
-    sub2: PUNSUBSCRIBE
-    sub2: PUNSUBSCRIBE
-    sub2: SUNSUBSCRIBE
-    sub2: UNSUBSCRIBE
-    sub2: UNSUBSCRIBE
-    sub2: GET k
-    sub3: SUBSCRIBE other
-    pub:  PUBLISH other for-sub3
-    sub3: UNSUBSCRIBE news
-    sub3: UNSUBSCRIBE
-    sub3: UNSUBSCRIBE
-    sub2: SUBSCRIBE again
-    sub2: RESET
-    pub:  PUBLISH again after-reset
-    pub:  PUBSUB NUMSUB news again
-"""
-
-
-def run_schedule(target) -> list[tuple[str, list[Frame]]]:
-    peers = {"sub2": Peer(target.host, target.port, 2), "sub3": Peer(target.host, target.port, 3),
-             "pub": Peer(target.host, target.port, 2)}
-    seen = []
-    try:
-        for line in SCHEDULE.strip().splitlines():
-            who, _, command = (part.strip() for part in line.partition(":"))
-            peers[who].send(*shlex.split(command.lstrip("~")))
-            for name, peer in peers.items():
-                frames = peer.drain()
-                if command.startswith("~"):
-                    frames = [frame.canonical(arrays=True) for frame in frames]
-                seen.append((f"{line.strip()} -> {name}", frames))
-    finally:
-        for peer in peers.values():
-            peer.close()
-    return seen
+# Schedules of several clients, run on the step and on Redis: see
+# scenarios.py. "S: <" reads the next frame that reached S: a push, a
+# message or a confirmation of a subscription after the first. A PING at the
+# end shows that nothing else is waiting. Unsubscribing from all of several
+# channels at once, and listing several channels, are left out: Redis goes
+# through them in the order of its hash table.
+SCENARIOS = {
+    "channels and patterns": """
+        S: SUBSCRIBE news sports
+        S: <
+        P: PUBLISH news hello
+        S: <
+        P: PUBLISH weather rain
+        S: PSUBSCRIBE n*
+        P: PUBLISH news again
+        S: <
+        S: <
+        P: PUBLISH nothing-else x
+        S: <
+        S: SUBSCRIBE news
+        S: UNSUBSCRIBE sports
+        S: UNSUBSCRIBE never-subscribed
+        P: PUBLISH sports gone
+        S: PING
+        S: PING hi
+        S: GET k
+        S: PUNSUBSCRIBE
+        S: PUNSUBSCRIBE
+        S: UNSUBSCRIBE
+        S: UNSUBSCRIBE
+        S: GET k
+        S: PING
+    """,
+    "several subscribers": """
+        A: SUBSCRIBE news
+        B: SUBSCRIBE news
+        C: PSUBSCRIBE *s
+        P: PUBLISH news one
+        A: <
+        B: <
+        C: <
+        B: UNSUBSCRIBE news
+        P: PUBLISH news two
+        A: <
+        C: <
+        B: PING
+    """,
+    "shard channels": """
+        S: SSUBSCRIBE orders
+        T: PSUBSCRIBE *
+        P: SPUBLISH orders o1
+        S: <
+        P: PUBLISH orders not-for-shards
+        T: <
+        P: PUBSUB SHARDCHANNELS
+        P: PUBSUB SHARDNUMSUB orders other
+        S: SUBSCRIBE orders
+        S: SUNSUBSCRIBE
+        S: SUNSUBSCRIBE
+        S: UNSUBSCRIBE
+        S: PING
+    """,
+    "introspection": """
+        A: SUBSCRIBE c1
+        B: SUBSCRIBE c1 d2
+        B: <
+        C: PSUBSCRIBE p1 p2
+        C: <
+        P: PUBSUB NUMSUB c1 d2 e3
+        P: PUBSUB NUMPAT
+        P: PUBSUB CHANNELS c?
+        P: PUBSUB CHANNELS *2
+        P: PUBSUB CHANNELS x*
+        A: RESET
+        P: PUBSUB NUMSUB c1
+        P: PUBLISH c1 after-reset
+        B: <
+        A: GET k
+    """,
+}
 
 
 @pytest.mark.not_redis("a differential test: it compares a step with Redis")
-def test_subscribers_in_both_protocols_receive_the_frames_redis_sends(server, reference_redis):
-    ours, theirs = run_schedule(server), run_schedule(reference_redis)
-    for (line, our_frames), (_, their_frames) in zip(ours, theirs):
-        assert our_frames == their_frames, line
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_subscribers_receive_the_frames_redis_sends(server, reference_redis, scenario, protocol):
+    ours = run_scenario(server.host, server.port, SCENARIOS[scenario], protocol)
+    theirs = run_scenario(reference_redis.host, reference_redis.port, SCENARIOS[scenario], protocol)
+    assert ours == theirs
+
+
+@pytest.mark.not_redis("a differential test: it compares a step with Redis")
+def test_a_resp3_subscriber_that_publishes_gets_frames_as_from_redis(server, reference_redis):
+    # Its own message comes first, then the reply to PUBLISH; in RESP2 it
+    # could not publish at all.
+    scenario = """
+        S: SUBSCRIBE news
+        S: PUBLISH news mine
+        S: <
+        S: SET k v
+        S: GET k
+        S: UNSUBSCRIBE
+        S: UNSUBSCRIBE
+    """
+    assert run_scenario(server.host, server.port, scenario, 3) == \
+        run_scenario(reference_redis.host, reference_redis.port, scenario, 3)
 
 
 # --- keyspace notifications --------------------------------------------------------------------
@@ -1020,15 +1014,28 @@ KEYSPACE_DIFFERENTIAL = {
 }
 
 
+def drain(connection: Resp3Connection) -> list[Frame]:
+    """Every frame the server sent before the reply to a PING sent now:
+    everything that earlier commands, this client's or others', made it send."""
+    connection.send("PING", "drained")
+    frames = []
+    while (frame := connection.read()) not in (Frame("bulk", b"drained"), PONG_WHILE_SUBSCRIBED):
+        frames.append(frame)
+    return frames
+
+
+PONG_WHILE_SUBSCRIBED = Frame("array", (Frame("bulk", b"pong"), Frame("bulk", b"drained")))
+
+
 def keyspace_events_of(target, flags: str, lines: str) -> list[tuple[str, Frame, list[Frame]]]:
     """Run commands against a server: each command, its reply, and the
     keyspace events a subscriber to all of them received for it."""
-    commands, listener = Peer(target.host, target.port, 2), Peer(target.host, target.port, 2)
+    commands, listener = Resp3Connection(target.host, target.port, 2), Resp3Connection(target.host, target.port, 2)
     try:
         commands.call("FLUSHALL")
         commands.call("DEBUG", "SET-ACTIVE-EXPIRE", "0")
         listener.send("PSUBSCRIBE", "__key*__:*")
-        listener.frame()
+        listener.read()
         commands.call("CONFIG", "SET", "notify-keyspace-events", flags)
         seen = []
         for line in lines.strip().splitlines():
@@ -1038,7 +1045,7 @@ def keyspace_events_of(target, flags: str, lines: str) -> list[tuple[str, Frame,
             reply = commands.call(*shlex.split(line.lstrip(" ~")))
             if line.strip().startswith("~"):
                 reply = reply.canonical(arrays=True)
-            seen.append((line.strip(), reply, listener.drain()))
+            seen.append((line.strip(), reply, drain(listener)))
         return seen
     finally:
         commands.call("CONFIG", "SET", "notify-keyspace-events", "")
