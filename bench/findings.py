@@ -36,6 +36,7 @@ class MeasurementLike(Protocol):
 
 
 Key = tuple[str, str, str, str]  # (tool, mode, target, test)
+MODE_WORDS = {"c50": "with 50 clients", "c50-P16": "pipelined", "c1": "with one client"}
 
 
 def by_run(measurements: Iterable[MeasurementLike]) -> dict[Key, dict[int, float]]:
@@ -237,20 +238,51 @@ def findings(measurements: Sequence[MeasurementLike], labels: dict[str, str], re
     # Nagle and delayed ACKs: steps 03 and 04 pipelined.
     if line_steps:
         piped = [v for t in line_steps for test in line_tests if (v := median_of((ll, "c50-P16", t, test)))]
-        plain = [v for t in line_steps for test in line_tests if (v := median_of((ll, "c50", t, test)))]
-        if piped and plain:
-            if max(piped) < min(plain):
-                verdict = "slower than"
-            elif statistics.median(piped) < statistics.median(plain):
-                verdict = "mostly slower than"
-            else:
-                verdict = "hardly faster than"
+        if piped:
             who = label_list(line_steps)
             alike = ", whatever the command" if max(piped) < 1.25 * min(piped) else ""
-            out["nagle"] = [
-                f"Pipelined, {who} {verb(who, 'manages', 'manage')} {span(piped, rate)} requests a second "
-                f"with line_load.py{alike}: {verdict} without pipelining, where {verb(who, 'it', 'they')} "
-                f"{verb(who, 'manages', 'manage')} {span(plain, rate)}.", ""]
+            before = []
+            for test in line_tests:
+                plain = [v for t in line_steps if (v := median_of((ll, "c50", t, test)))]
+                if plain:
+                    before.append(f"`{test}` {span(plain, rate)}")
+            sentence = (f"Pipelined, {who} {verb(who, 'manages', 'manage')} {span(piped, rate)} requests a "
+                        f"second with line_load.py{alike}.")
+            if before:
+                sentence += " Without pipelining, the same tool measured " + ", ".join(before) + "."
+            out["nagle"] = [sentence, ""]
+
+    # How much the machine's weather moved the numbers.
+    swings = []
+    for key, runs in table.items():
+        if key[2] == "redis" and len(runs) > 1:
+            swings.append((max(runs.values()) / min(runs.values()), key))
+    if swings:
+        factor, (tool, mode, _target, test) = max(swings)
+        typical = statistics.median(f for f, _key in swings)
+        out["noise"] = [
+            f"Redis itself, measured the same way in every run, was up to {times(factor)} times faster in its "
+            f"best run than in its worst (`{test}`, {tool}, {MODE_WORDS.get(mode, mode)}); over all its "
+            f"measurements, typically {times(typical)} times.", ""]
+
+    # How much the shares disagreed from run to run, mode by mode.
+    disagreement = {}
+    for mode in ("c50", "c50-P16", "c1"):
+        found = []
+        for key in table:
+            if key[1] == mode and key[2] != "redis":
+                ratios = run_ratios(table, key, (key[0], mode, "redis", key[3]))
+                if len(ratios) > 1:
+                    found.append((max(ratios) - min(ratios)) / statistics.median(ratios))
+        if found:
+            disagreement[mode] = statistics.median(found)
+    if "c50" in disagreement and len(disagreement) > 1:
+        others = ", ".join(f"{percent(v)} {MODE_WORDS[m]}" for m, v in disagreement.items() if m != "c50")
+        most = max(disagreement, key=disagreement.__getitem__) == "c50"
+        out["spread-c50"] = [
+            f"From one run to the next, a step's share of Redis moved {'more in this mode than in the others' if most else 'in this mode'}: "
+            f"typically by {percent(disagreement['c50'])} of its median (largest minus smallest), against "
+            f"{others}.", ""]
 
     # Redis without pipelining, as redis-benchmark measures it.
     c50 = [v for test in redis_tests if (v := median_of((rb, "c50", "redis", test)))]
@@ -281,16 +313,51 @@ def findings(measurements: Sequence[MeasurementLike], labels: dict[str, str], re
     if pipelines:
         per_command = [r.seconds / r.size * 1e6 for r in pipelines]
         sizes = sorted({r.size for r in pipelines})
-        lines.append(f"The parser takes {span(per_command, lambda v: f'{v:.1f}')} µs per `SET` command, "
-                     f"whether the pipeline has {sizes[0]:,} commands or {sizes[-1]:,}, and fed in small "
-                     "chunks or large ones.")
+        def per_set(size: int) -> str:
+            return span([r.seconds / r.size * 1e6 for r in pipelines if r.size == size], lambda v: f"{v:.1f}")
+
+        lines.append(f"The parser takes {per_set(sizes[0])} µs per `SET` command in a pipeline of "
+                     f"{sizes[0]:,} commands, and {per_set(sizes[-1])} µs in one of {sizes[-1]:,}.")
+    # The same input fed in small chunks and in large ones.
+    chunked = []
+    for r in parser_results:
+        same = [o for o in parser_results if o.what == r.what and o.size == r.size and o.chunk > r.chunk]
+        chunked += [r.seconds / o.seconds for o in same]
+    if chunked:
+        verdict = (": about the same, so a command or a value that arrives in many small pieces is not "
+                   "re-scanned" if max(chunked) < 1.3 and min(chunked) > 0.77 else "")
+        lines.append(f"Fed in 4 KB chunks instead of 64 KB, 16 times as many calls, the same input took "
+                     f"{span(chunked, lambda v: f'{v:.2f}')} times as long{verdict}.")
+    if lines:
+        out["parser-findings"] = [" ".join(lines), ""]
+    lines = []
+    if pipelines:
         typical = statistics.median(per_command)
         lines.append(f"At {typical:.1f} µs a command, parsing alone caps a Python server at about "
                      f"{rate(1e6 / typical)} `SET` commands a second on one core, before it has run one.")
+        piped_sets = [v for s in event_loop if (v := median_of((rb, "c50-P16", s, "SET")))]
+        if piped_sets:
+            parsing = [v * typical / 1e6 for v in piped_sets]
+            lines.append(f"Pipelined, {label_list(event_loop)} did {span(piped_sets, rate)} `SET` commands a "
+                         f"second (redis-benchmark): at {typical:.1f} µs each, parsing alone would take "
+                         f"roughly {percent_span(parsing)} of their time.")
+    if lines:
+        out["parser-cap"] = [" ".join(lines), ""]
+    lines = []
     large = [r for r in values if r.size >= 10 * MB]
     if large:
         per_mb = [r.seconds / (r.size / MB) * 1000 for r in large]
         lines.append(f"A value of 10 MB or more costs {span(per_mb, lambda v: f'{v:.2f}')} ms per MB.")
+        biggest = [r for r in large if r.size == max(x.size for x in large)]
+        tenth = [r for r in large if r.size * 10 == biggest[0].size and r.chunk == biggest[0].chunk]
+        if tenth:
+            growth = (biggest[0].seconds / biggest[0].size) / (tenth[0].seconds / tenth[0].size)
+            lines.append(f"From {tenth[0].size // MB} MB to {biggest[0].size // MB} MB, ten times the value, the "
+                         f"cost per MB changed by a factor of {growth:.2f}; a cost proportional to size "
+                         "keeps that factor near 1.")
+        per_page = [r.page_faults / (r.size / 4096) for r in large]
+        lines.append(f"It takes {span(per_page, lambda v: f'{v:.1f}')} page faults per 4 KB page of the "
+                     "value.")
         small = [r for r in values if r.size < 10 * MB]
         if small:
             one = min(small, key=lambda r: r.size)
@@ -302,12 +369,13 @@ def findings(measurements: Sequence[MeasurementLike], labels: dict[str, str], re
                              f"{span([r.page_faults for r in large], lambda v: f'{v:,.0f}')} for the large ones.")
             else:
                 lines.append(f"The {one.size // MB} MB value costs about the same per MB, {ms:.2f} ms.")
+    if lines:
+        out["parser-values"] = [" ".join(lines), ""]
     redis_set = median_of((rb, "c50-P16", "redis", "SET"))
     if redis_set:
-        lines.append(f"Redis, pipelined, gets through a whole `SET` (reading, parsing, running and replying) "
-                     f"in {1e6 / redis_set:.1f} µs.")
-    if lines:
-        out["parser-findings"] = [" ".join(lines), ""]
+        out["parser-redis"] = [
+            f"Redis, pipelined, gets through a whole `SET` (reading, parsing, running and replying) in "
+            f"{1e6 / redis_set:.1f} µs.", ""]
     return out
 
 
