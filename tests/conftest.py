@@ -284,16 +284,38 @@ def start_step(step: int, *extra_args: str) -> ServerProcess:
     return ServerProcess([sys.executable, str(STEPS[step] / "server.py"), "--port", "0", *extra_args])
 
 
+def start_redis() -> ServerProcess:
+    """A real redis-server on a free port. Under pytest-xdist another worker
+    may take the port between our finding it free and redis-server binding
+    it; then ours exits, or we reach theirs: so check that the server on the
+    port is ours, and try another port if not."""
+    for _ in range(5):
+        port = free_port()
+        try:
+            # DEBUG is allowed so that tests can switch active expiry off, as Redis's own tests do.
+            # --dir: a test may switch persistence on; its files go to a scratch directory.
+            process = ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                     "--appendonly", "no", "--enable-debug-command", "yes",
+                                     "--dir", tempfile.mkdtemp(prefix="redis-test-")], port=port)
+        except RuntimeError:
+            continue
+        connection = RawConnection(process.host, process.port)
+        try:
+            info = connection.call("INFO", "server")
+        finally:
+            connection.close()
+        if isinstance(info, bytes) and f"process_id:{process.process.pid}\r\n".encode() in info:
+            return process
+        process.stop()
+    raise RuntimeError("could not start a redis-server on a free port")
+
+
 def start_target(config: pytest.Config, target: Target) -> ServerProcess:
     if target.kind == "step":
         return start_step(target.step)
-    port = free_port()
     if target.kind == "redis":
-        # DEBUG is allowed so that tests can switch active expiry off, as Redis's own tests do.
-        # --dir: a test may switch persistence on; its files go to a scratch directory.
-        return ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--enable-debug-command", "yes",
-                              "--dir", tempfile.mkdtemp(prefix="redis-test-")], port=port)
+        return start_redis()
+    port = free_port()
     return ServerProcess(config.getoption("--server-cmd").format(port=port), port=port, shell=True)
 
 
