@@ -267,17 +267,21 @@ def check_database(session: Session, index: int) -> int:
     if not 0 <= index < len(session.server.databases):
         raise CommandError("ERR DB index is out of range")
     return index
+
+
 def timeout_arg(arg: bytes) -> int | None:
     """The timeout of BLPOP and the other blocking commands, in seconds, as
     the deadline it sets: ms since the epoch, or None for 0, no timeout.
 
-    Redis reads it as a long double and rounds up to whole milliseconds, so
-    0.0001 waits 1 ms. A number of milliseconds too large for 64 bits wraps
-    around to a negative one in C, which is why Redis calls "inf" negative."""
+    Redis reads it as a long double, multiplies by 1000 in long doubles and
+    rounds up to whole milliseconds, so 0.0001 waits 1 ms. A number of
+    milliseconds too large for 64 bits becomes the most negative one when C
+    converts it, on the machines Redis runs on: so "inf" is negative too."""
     seconds = long_double.parse(arg)
     if seconds is None:
         raise CommandError("ERR timeout is not a float or out of range")
-    milliseconds = math.ceil(seconds * 1000) if math.isfinite(seconds) else -1
+    product = long_double.round_to_long_double(seconds * 1000) if math.isfinite(seconds) else None
+    milliseconds = -1 if product is None else math.ceil(product)
     if not 0 <= milliseconds < 2**63:
         raise CommandError("ERR timeout is negative")
     return now_ms() + milliseconds if milliseconds else None
