@@ -165,6 +165,7 @@ class Server:
         # The listening socket is "ready to read" when a client is waiting in accept().
         self.selector.register(listener, selectors.EVENT_READ, data=None)
 
+    # --8<-- [start:run_forever]
     def run_forever(self) -> None:
         next_cron = time.monotonic()
         while True:
@@ -184,6 +185,7 @@ class Server:
                 if session.id in self.clients:  # it may have hung up by itself meanwhile
                     self.close(self.clients[session.id])
             self.write_pushes()
+    # --8<-- [end:run_forever]
 
     # --8<-- [start:cron]
     @property

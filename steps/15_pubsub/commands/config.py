@@ -162,6 +162,7 @@ def save_points(value: bytes, _current: bytes) -> bytes:
     return b" ".join(b"%d" % number for number in numbers)
 
 
+# --8<-- [start:output_limits]
 CLIENT_CLASSES = {b"normal": b"normal", b"replica": b"slave", b"slave": b"slave", b"pubsub": b"pubsub"}
 
 
@@ -191,6 +192,7 @@ def output_limits(value: bytes) -> dict[bytes, tuple[int, int, int]]:
     fields = value.split(b" ")
     return {fields[i]: (int(fields[i + 1]), int(fields[i + 2]), int(fields[i + 3]))
             for i in range(0, len(fields), 4)}
+# --8<-- [end:output_limits]
 
 
 def oom_score_adj_values(value: bytes, _current: bytes) -> bytes:

@@ -191,7 +191,7 @@ def client_type(arg: bytes) -> bytes:
     """A TYPE filter's value."""
     if arg.lower() not in CLIENT_TYPES:
         raise CommandError(f"ERR Unknown client type '{as_text(arg)}'")
-    return arg.lower()
+    return b"normal" if arg.lower() == b"normal" else arg.lower()
 
 
 def type_of(session: Session) -> bytes:

@@ -205,9 +205,8 @@ def difference(sets: list[set[bytes]]) -> set[bytes]:
 
 
 def store(session: Session, destination: bytes, result: set[bytes], event: str) -> Reply:
-    """The ...STORE forms: the result replaces whatever `destination` held,
-    of any type, and its TTL. An empty result deletes it instead, since an
-    empty set is never stored. The reply is the size of the result."""
+    """The ...STORE forms: the result goes to `destination` as store_result()
+    puts it (an empty one deletes the key), and the reply is its size."""
     store_result(session, destination, result, event, SET)
     return len(result)
 
