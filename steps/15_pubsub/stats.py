@@ -34,8 +34,10 @@ class Stats:
     net_output_bytes: int = 0
     commands: dict[str, CommandStats] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)  # by the error's first word: ERR, WRONGTYPE, ...
-    # Only lookups made by read commands count as hits or misses, as in Redis;
-    # execute() says which kind of command is running.
+    # Lookups made by read commands count as hits or misses, as in Redis;
+    # execute() says which kind of command is running. (Redis also counts
+    # the reads some write commands make, such as GETDEL and the sources of
+    # SINTERSTORE; we don't.)
     counting_lookups: bool = False
     # (time, commands, input bytes, output bytes), sampled by the event loop's
     # cron: the rates INFO calls instantaneous are taken over the last ones.

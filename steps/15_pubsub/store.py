@@ -262,6 +262,8 @@ class Store:
         if not self.active_expiry:
             return 0
         started, deleted = time.monotonic(), 0
+        if not self.deadlines:
+            self.average_ttl = 0  # no key has a TTL left to average
         while self.deadlines:
             now = now_ms()
             sampled = set(self.deadlines.sample(20))

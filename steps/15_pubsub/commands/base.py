@@ -44,6 +44,7 @@ class ServerState:
     key_events: KeyEvents  # where the databases report changes to keys
     started: float = field(default_factory=time.time)  # for uptime_in_seconds
     run_id: str = field(default_factory=lambda: secrets.token_hex(20))  # tells one run from the next
+    replication_id: str = field(default_factory=lambda: secrets.token_hex(20))  # names this data's history
     multiplexing_api: str = ""  # how the event loop waits: "epoll", "kqueue", ...
     clients: dict[int, Session] = field(default_factory=dict)
     next_client_id: int = 1  # ids are never reused, as in Redis

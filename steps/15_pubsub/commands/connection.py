@@ -4,6 +4,7 @@ see and manage the connections of everyone."""
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from commands.base import SYNTAX_ERROR, CommandError, Session, as_text, command, database_index, help_reply
@@ -52,7 +53,8 @@ def password_matches(session: Session, username: bytes, password: bytes) -> bool
     """Whether `username` may log in with `password`. With no requirepass the
     default user has no password, and any password will do, as in Redis."""
     required = session.server.config["requirepass"]
-    return username == DEFAULT_USER and (not required or password == required)
+    # compare_digest takes as long whatever the password, so timing tells an attacker nothing.
+    return username == DEFAULT_USER and (not required or hmac.compare_digest(password, required))
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", (0, 0, 0), "connection", "1.0.0",
@@ -156,8 +158,9 @@ def client_getname(session: Session, args: list[bytes]) -> Reply:
 
 
 def client_info_line(session: Session) -> str:
-    """One line of CLIENT LIST: Redis's fields, in Redis's order. The ones
-    about features to come (MULTI) already have their place."""
+    """One line of CLIENT LIST: Redis's fields in Redis's order, but for the
+    ones about its memory allocation (qbuf-free, argv-mem, rbs, tot-mem, ...).
+    The fields of features to come (MULTI) already have their place."""
     waiting_input, waiting_output = session.buffered()
     now = time.monotonic()
     subscribed = session.subscriptions.names

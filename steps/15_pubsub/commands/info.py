@@ -75,7 +75,8 @@ def clients_section(state: ServerState) -> dict[str, object]:
 
 
 def memory_section(state: ServerState) -> dict[str, object]:
-    used, peak, total = memory_in_use(), peak_memory(), os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    used, total = memory_in_use(), os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    peak = max(peak_memory(), used)  # the two are read at different times
     maxmemory = int(state.config["maxmemory"])
     return {
         "used_memory": used, "used_memory_human": human_bytes(used),
@@ -115,7 +116,7 @@ def stats_section(state: ServerState) -> dict[str, object]:
 
 
 def replication_section(state: ServerState) -> dict[str, object]:
-    return {"role": "master", "connected_slaves": 0, "master_replid": state.run_id, "master_repl_offset": 0}
+    return {"role": "master", "connected_slaves": 0, "master_replid": state.replication_id, "master_repl_offset": 0}
 
 
 def cpu_section(state: ServerState) -> dict[str, object]:

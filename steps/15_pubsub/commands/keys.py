@@ -171,7 +171,9 @@ def type_(session: Session, args: list[bytes]) -> Reply:
 def put(db: Store, key: bytes, value: object, deadline: int | None) -> None:
     """Store a value with the deadline it had under its old name or database:
     RENAME, COPY and MOVE carry a key's TTL along with its value."""
-    db.set(key, value)  # this drops any TTL the value it replaces had
+    # Delete, then add, as Redis does: the key is reported new even if it replaced one.
+    db.delete(key)
+    db.set(key, value)
     if deadline is not None:
         db.set_deadline(key, deadline)
 
@@ -185,9 +187,7 @@ def rename_generic(session: Session, args: list[bytes], nx: bool) -> Reply:
         return 0 if nx else OK  # nothing to do, but only for a key that exists
     if nx and destination in db:
         return 0
-    # An existing destination is overwritten: value and TTL both. Redis
-    # deletes it first, without an event, so the key is reported new.
-    db.delete(destination)
+    # An existing destination is overwritten: value and TTL both.
     put(db, destination, value, db.deadline(source))
     db.delete(source)
     db.changed(source, "rename_from", GENERIC)
@@ -231,7 +231,6 @@ def copy(session: Session, args: list[bytes]) -> Reply:
         return 0
     # A list (and the types to come) can change in place: the copy needs its
     # own. A shallow copy is enough, since the elements are immutable bytes.
-    destination_db.delete(destination)  # REPLACE: as for RENAME, the copy is reported new
     put(destination_db, destination, shallow_copy(value), session.db.deadline(source))
     destination_db.changed(destination, "copy_to", GENERIC)
     return 1
