@@ -111,8 +111,9 @@ class Server:
                                  dict(DEFAULT_CONFIG), stats, blocked=blocked)
         self.first_db = 0  # where the next expiry cycle starts
         self.clients: dict[int, Client] = {}  # by id, as CLIENT KILL names them
-        # Blocked clients that just got their reply: their next commands can run.
-        self.woken: list[Client] = []
+        # Clients that another client's command gave output to: a blocked
+        # client it woke. They are served as soon as that command is done.
+        self.pending: set[Client] = set()
         blocked.deliver = self.deliver
         self.selector = selectors.DefaultSelector()
         # EpollSelector -> "epoll": what INFO calls the multiplexing API
@@ -138,9 +139,9 @@ class Server:
                     self.accept(key.fileobj)
                 else:
                     self.serve(key.data, events)
-                self.resume_woken()
+                self.serve_pending()
             self.state.blocked.expire(now_ms())
-            self.resume_woken()
+            self.serve_pending()
             # CLIENT KILL chose these; their replies so far are not waited for.
             while self.state.to_close:
                 session = self.state.to_close.pop()
@@ -212,12 +213,13 @@ class Server:
         """Answer a blocked client, from whichever client's command woke it."""
         client = self.clients[session.id]
         client.send(reply)
-        self.woken.append(client)
+        self.pending.add(client)
 
-    def resume_woken(self) -> None:
-        """Send the woken clients their replies, and run what they sent meanwhile."""
-        while self.woken:
-            client = self.woken.pop(0)
+    def serve_pending(self) -> None:
+        """Send the clients that got output from elsewhere what they got, and
+        run the commands they sent meanwhile (which may give others output)."""
+        while self.pending:
+            client = self.pending.pop()
             if client.session.id in self.clients:  # not hung up since
                 self.respond(client)
     # --8<-- [end:wake]
