@@ -19,7 +19,7 @@ import time
 import redis
 
 TIMEOUT = 10  # seconds; a server that hangs fails the test instead of stalling the suite
-STALLED = 0.5  # seconds a socket stays unwritable before we take it that the server stopped reading
+QUIET = 0.5  # seconds without a byte (or without room to send one) after which a server is taken to be waiting
 
 
 class RawConnection:
@@ -212,12 +212,12 @@ def command_docs(call, name: str) -> dict[bytes, object]:
 def send_until_stalled(sock: socket.socket, data: bytes, most: int) -> int:
     """Send `data` again and again, reading nothing, until `most` bytes are
     sent or the server stops taking them (the socket stays unwritable for
-    STALLED seconds: its buffers and the server's are full). Returns how many
+    QUIET seconds: its buffers and the server's are full). Returns how many
     bytes were sent."""
     sock.setblocking(False)
     sent = 0
     try:
-        while sent < most and select.select([], [sock], [], STALLED)[1]:
+        while sent < most and select.select([], [sock], [], QUIET)[1]:
             try:
                 sent += sock.send(data)
             except BlockingIOError:

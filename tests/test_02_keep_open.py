@@ -7,7 +7,7 @@ step speaks. The line protocol's own details retire at step 05.
 
 import pytest
 
-from clients import reset_at_once
+from clients import QUIET, reset_at_once
 from conftest import line_protocol
 
 
@@ -114,7 +114,7 @@ def test_second_client_waits_until_the_first_leaves(connect):
     first, second = connect(), connect()
     assert first.call("PING") == "PONG"
     second.connection.send(b"PING\n")
-    assert second.connection.is_silent_for(0.5)  # nobody reads the second client yet
+    assert second.connection.is_silent_for(QUIET)  # nobody reads the second client yet
     first.call("QUIT")
     assert second.connection.read_line() == b"PONG\n"
 
