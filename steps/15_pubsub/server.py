@@ -3,11 +3,12 @@
 A client may subscribe to channels and patterns; PUBLISH pushes a message to
 every subscriber (pubsub.py, commands/pubsub.py). A command run for one
 client now writes into other clients' outboxes: each Session has a push()
-that queues a reply in its own client's outbox, and the event loop writes
-out every client that got pushes, not only the one it served. Every change
-to a key is reported through one hook (keyspace_events.py), which keyspace
-notifications publish. client-output-buffer-limit disconnects a subscriber
-that lets its messages pile up.
+that queues a reply in its own client's outbox, and the event loop serves
+every client that got pushes, as it serves the blocked clients that step 14
+wakes. Every change to a key is reported through one hook
+(keyspace_events.py), which keyspace notifications publish.
+client-output-buffer-limit disconnects a subscriber that lets its messages
+pile up.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from functools import partial
 from typing import Callable
 
 from commands import ServerState, Session, execute
+from blocking import BlockedClients
 from commands.config import DEFAULT_CONFIG, output_limits
 from commands.connection import client_info_line, type_of
 from commands.pubsub import notify_keyspace_event
 from keyspace_events import KeyEvents
 from resp import Error, ProtocolError, Reply, RequestParser, encode
 from stats import Stats
-from store import Store
+from store import Store, now_ms
 
 READ_SIZE = 64 * 1024  # bytes asked of recv() at a time
 # Once this much output waits for a client that is not reading it, we stop
@@ -59,7 +61,7 @@ class Client:
         self.parser = RequestParser()
         self.outbox = bytearray()
         self.events = selectors.EVENT_READ  # what the selector is waiting for on this socket
-        self.got_pushes = got_pushes  # tells the event loop to write this outbox out
+        self.got_pushes = got_pushes  # tells the event loop to serve this client after the command
         self.over_soft_limit_since: float | None = None  # see check_output_limit
 
     def run_commands(self) -> None:
@@ -70,13 +72,17 @@ class Client:
         """
         session = self.session
         try:
-            while not session.closing and len(self.outbox) < OUTPUT_LIMIT:
+            # A blocked client's next commands wait until it is answered.
+            while not session.closing and session.blocked is None and len(self.outbox) < OUTPUT_LIMIT:
                 args = self.parser.next_command()
                 if args is None:
                     return
                 session.last_active = time.monotonic()
                 reply = execute(session, args)
-                self.send(reply)
+                if session.blocked is None:  # a blocked command has no reply yet
+                    self.send(reply)
+                # The command may have created keys that blocked clients wait for.
+                session.server.blocked.serve_ready_keys()
                 if args[0].lower() == b"quit":
                     session.closing = True  # anything after QUIT is never run
         except ProtocolError as error:
@@ -147,14 +153,19 @@ class Server:
     """The event loop: the only thread, owner of the databases and of every socket."""
 
     def __init__(self, listener: socket.socket) -> None:
-        databases, stats, key_events = int(DEFAULT_CONFIG["databases"]), Stats(), KeyEvents()
-        self.state = ServerState([Store(stats, index, key_events) for index in range(databases)],
-                                 dict(DEFAULT_CONFIG), stats, key_events)
+        databases, stats = int(DEFAULT_CONFIG["databases"]), Stats()
+        blocked, key_events = BlockedClients(), KeyEvents()
+        self.state = ServerState([Store(stats, blocked, index, key_events) for index in range(databases)],
+                                 dict(DEFAULT_CONFIG), stats, key_events, blocked=blocked)
         # Keyspace notifications hear of every change to a key.
         key_events.listeners.append(partial(notify_keyspace_event, self.state))
         self.first_db = 0  # where the next expiry cycle starts
         self.clients: dict[int, Client] = {}  # by id, as CLIENT KILL names them
-        self.pushed_to: set[Client] = set()  # clients that got pushes since the loop last wrote them out
+        # Clients that another client's command gave output to: a blocked
+        # client it woke, a subscriber it published to. They are served as
+        # soon as that command is done.
+        self.pending: set[Client] = set()
+        blocked.deliver = self.deliver
         self.selector = selectors.DefaultSelector()
         # EpollSelector -> "epoll": what INFO calls the multiplexing API
         self.state.multiplexing_api = type(self.selector).__name__.removesuffix("Selector").lower()
@@ -169,13 +180,19 @@ class Server:
     def run_forever(self) -> None:
         next_cron = time.monotonic()
         while True:
-            # Sleep until a socket is ready or the next timer event is due.
-            ready = self.selector.select(timeout=max(next_cron - time.monotonic(), 0))
+            # Sleep until a socket is ready, the next timer event is due, or
+            # a blocked client's deadline comes.
+            timeout = next_cron - time.monotonic()
+            if (deadline := self.state.blocked.next_deadline()) is not None:
+                timeout = min(timeout, (deadline - now_ms()) / 1000)
+            ready = self.selector.select(timeout=max(timeout, 0))
             for key, events in ready:
                 if key.data is None:
                     self.accept(key.fileobj)
                 else:
                     self.serve(key.data, events)
+                self.serve_pending()
+            self.state.blocked.expire(now_ms())
             if time.monotonic() >= next_cron:
                 self.cron()
                 next_cron = time.monotonic() + 1 / self.hz
@@ -184,7 +201,7 @@ class Server:
                 session = self.state.to_close.pop()
                 if session.id in self.clients:  # it may have hung up by itself meanwhile
                     self.close(self.clients[session.id])
-            self.write_pushes()
+            self.serve_pending()  # expiry in cron may have pushed keyspace events
     # --8<-- [end:run_forever]
 
     # --8<-- [start:cron]
@@ -209,19 +226,6 @@ class Server:
             client.check_output_limit()
     # --8<-- [end:cron]
 
-    # --8<-- [start:write_pushes]
-    def write_pushes(self) -> None:
-        """Write out what commands pushed to clients other than the one they
-        ran for (PUBLISH, keyspace events, expiry in cron): each such client
-        is served as if its socket had become writable. That may run its
-        held-back commands, which may push to others in turn: keep going
-        until nobody is left."""
-        while self.pushed_to:
-            client = self.pushed_to.pop()
-            if self.clients.get(client.session.id) is client:  # not closed meanwhile
-                self.serve(client, selectors.EVENT_WRITE)
-    # --8<-- [end:write_pushes]
-
     def accept(self, listener: socket.socket) -> None:
         while True:  # take every client that is waiting, not just one
             try:
@@ -234,7 +238,7 @@ class Server:
                 print(f"Accepting client connection: {error}", file=sys.stderr)
                 return
             try:
-                client = Client(sock, self.state, self.pushed_to.add)
+                client = Client(sock, self.state, self.pending.add)
             except OSError:  # it hung up before we could ask its address
                 sock.close()
                 continue
@@ -248,14 +252,39 @@ class Server:
             self.state.stats.connections_received += 1
 
     def serve(self, client: Client, events: int) -> None:
-        try:
-            if events & selectors.EVENT_READ:
+        if events & selectors.EVENT_READ:
+            try:
                 data = client.sock.recv(READ_SIZE)
-                if not data:
-                    self.close(client)  # the client hung up
-                    return
-                client.parser.feed(data)
-                self.state.stats.net_input_bytes += len(data)
+            except ConnectionError:
+                data = b""
+            if not data:
+                self.close(client)  # the client hung up, or vanished
+                return
+            client.parser.feed(data)
+            self.state.stats.net_input_bytes += len(data)
+        self.respond(client)
+
+    # --8<-- [start:wake]
+    def deliver(self, session: Session, reply: object) -> None:
+        """Answer a blocked client, from whichever client's command woke it."""
+        client = self.clients[session.id]
+        client.send(reply)
+        self.pending.add(client)
+
+    def serve_pending(self) -> None:
+        """Send the clients that got output from elsewhere what they got, and
+        run the commands they sent meanwhile (which may give others output)."""
+        while self.pending:
+            client = self.pending.pop()
+            # Not if it hung up since, or if it is to be closed, owed or not.
+            if client.session.id in self.clients and client.session not in self.state.to_close:
+                self.respond(client)
+    # --8<-- [end:wake]
+
+    def respond(self, client: Client) -> None:
+        """Run the client's complete commands, send what is ready, and choose
+        what to wait for on its socket next."""
+        try:
             client.run_commands()
             # Write now rather than wait for the next turn of the loop: most of
             # the time the whole reply fits in the socket's buffer at once.
@@ -283,6 +312,8 @@ class Server:
             client.run_commands()
 
     def close(self, client: Client) -> None:
+        if client.session.blocked is not None:
+            self.state.blocked.unblock(client.session)  # nobody is left to answer
         self.selector.unregister(client.sock)
         client.sock.close()
         del self.clients[client.session.id]

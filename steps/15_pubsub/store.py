@@ -13,9 +13,13 @@ from __future__ import annotations
 import bisect
 import random
 import time
+from typing import TYPE_CHECKING
 
 from keyspace_events import EXPIRED, KEY_MISS, NEW, KeyEvents
 from stats import Stats
+
+if TYPE_CHECKING:  # only for the annotation: blocking.py needs sorted_set.py, which needs this module
+    from blocking import BlockedClients
 
 
 def now_ms() -> int:
@@ -137,11 +141,12 @@ class ScanOrder:
 class Store:
     """Keys and values, with optional deadlines. Only the event loop uses it, so it needs no locks."""
 
-    def __init__(self, stats: Stats, index: int, events: KeyEvents) -> None:
+    def __init__(self, stats: Stats, blocked: BlockedClients, index: int, events: KeyEvents) -> None:
         # A string is bytes, a list a deque, ...: commands/base.py's TYPE_NAMES.
         self._data: dict[bytes, object] = {}
         self.stats = stats  # the server's counters, shared by every database
-        self.index = index  # this database's number, which its events carry
+        self.blocked = blocked  # told of every new key, since a blocked client may wait for it
+        self.index = index  # this database's number, which its events carry; SWAPDB changes it
         self.events = events  # where it reports changes to its keys, shared by every database
         self.deadlines = Deadlines()
         self.order = ScanOrder()
@@ -198,6 +203,7 @@ class Store:
         if not keep_ttl:
             self.deadlines.discard(key)
         if created:
+            self.blocked.key_created(self.index, key, value)
             self.changed(key, "new", NEW)  # as Redis's dbAdd() reports
 
     def delete(self, key: bytes) -> bool:

@@ -52,6 +52,7 @@ def swapdb(session: Session, args: list[bytes]) -> Reply:
     databases[first], databases[second] = databases[second], databases[first]
     # A database keeps its number, which its keyspace events carry: only the data moved.
     databases[first].index, databases[second].index = first, second
+    session.server.blocked.swap_databases(first, second, databases)
     return OK
 
 

@@ -9,18 +9,21 @@ that runs the commands.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
+import long_double
+from blocking import Blocked, BlockedClients
 from keyspace_events import GENERIC, KeyEvents
 from pubsub import PubSub, Subscriptions
 from resp import Error, Reply, SimpleString, parse_int64
 from sorted_set import SortedSet
 from stats import CommandStats, Stats
-from store import Store
+from store import Store, now_ms
 
 NOT_AN_INTEGER = "ERR value is not an integer or out of range"
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -47,6 +50,7 @@ class ServerState:
     replication_id: str = field(default_factory=lambda: secrets.token_hex(20))  # names this data's history
     multiplexing_api: str = ""  # how the event loop waits: "epoll", "kqueue", ...
     clients: dict[int, Session] = field(default_factory=dict)
+    blocked: BlockedClients = field(default_factory=BlockedClients)
     next_client_id: int = 1  # ids are never reused, as in Redis
     # Clients that CLIENT KILL has chosen; the event loop closes them
     # after the command that killed them, as Redis does.
@@ -76,6 +80,7 @@ class Session:
     authenticated: bool = True
     reply_mode: str = "on"  # CLIENT REPLY ON | OFF | SKIP
     no_evict: bool = False  # CLIENT NO-EVICT
+    blocked: Blocked | None = None  # what it waits for, while a blocking command waits
     created: float = field(default_factory=time.monotonic)
     last_active: float = field(default_factory=time.monotonic)
     last_command: str = "NULL"  # the cmd= field: the last command run, "NULL" before any
@@ -296,6 +301,41 @@ def check_database(session: Session, index: int) -> int:
     if not 0 <= index < len(session.server.databases):
         raise CommandError("ERR DB index is out of range")
     return index
+
+
+def timeout_arg(arg: bytes) -> int | None:
+    """The timeout of BLPOP and the other blocking commands, in seconds, as
+    the deadline it sets: ms since the epoch, or None for 0, no timeout.
+
+    Redis reads it as a long double, multiplies by 1000 in long doubles and
+    rounds up to whole milliseconds, so 0.0001 waits 1 ms. A number of
+    milliseconds too large for 64 bits becomes the most negative one when C
+    converts it, on the machines Redis runs on: so "inf" is negative too."""
+    seconds = long_double.parse(arg)
+    if seconds is None:
+        raise CommandError("ERR timeout is not a float or out of range")
+    product = long_double.round_to_long_double(seconds * 1000) if math.isfinite(seconds) else None
+    milliseconds = -1 if product is None else math.ceil(product)
+    if not 0 <= milliseconds < 2**63:
+        raise CommandError("ERR timeout is negative")
+    return now_ms() + milliseconds if milliseconds else None
+
+
+def block(session: Session, keys: list[bytes], deadline: int | None,
+          serve: Callable[[Session, bytes], Reply | None]) -> None:
+    """Make the client wait for one of `keys` to get a value, until
+    `deadline`. `serve` does the command's work on the key that got one, and
+    returns the reply, or None to wait on. The command itself replies
+    nothing now (None): its reply comes when it is served, or times out."""
+    def retry(session: Session, key: bytes) -> Reply | None:
+        try:
+            return serve(session, key)
+        except CommandError as error:  # BLMOVE onto a key that became a string, say
+            return Error(str(error))
+
+    session.server.blocked.block(session, keys, deadline, retry)
+
+
 def counted_arg(arg: bytes, error: str, minimum: int) -> int:
     """A count that must be at least `minimum`. Redis answers the one message,
     `error`, both for a number that is too small and for no number at all."""

@@ -7,9 +7,10 @@ from __future__ import annotations
 import hmac
 import time
 
-from commands.base import SYNTAX_ERROR, CommandError, Session, as_text, command, database_index, help_reply
+from commands.base import (NOT_AN_INTEGER, SYNTAX_ERROR, CommandError, Session, as_text, command, database_index,
+                           help_reply)
 from pubsub import CHANNEL, PATTERN, SHARD
-from resp import OK, Map, Reply, SimpleString, Verbatim, parse_int64
+from resp import NULL_ARRAY, OK, Error, Map, Reply, SimpleString, Verbatim, parse_int64
 
 # The version of Redis whose behaviour this server follows. Clients read it
 # from HELLO and INFO to decide which commands they may use.
@@ -164,8 +165,8 @@ def client_info_line(session: Session) -> str:
     waiting_input, waiting_output = session.buffered()
     now = time.monotonic()
     subscribed = session.subscriptions.names
-    flags = ("P" if session.subscriptions else "") + ("c" if session.closing else "") + \
-        ("e" if session.no_evict else "") or "N"
+    flags = "".join(flag for flag, on in [("P", session.subscriptions), ("b", session.blocked),
+                                          ("c", session.closing), ("e", session.no_evict)] if on) or "N"
     events = "" if session.closing else "r"
     events += "w" if waiting_output else ""
     fields = [
@@ -271,6 +272,29 @@ def client_kill(session: Session, args: list[bytes]) -> Reply:
     return killed
 
 
+@command("client|unblock", -3, "admin noscript loading stale", (0, 0, 0), "connection", "5.0.0",
+         "Unblock a client blocked in a blocking command from a different connection",
+         "client-id [TIMEOUT | ERROR]")
+def client_unblock(session: Session, args: list[bytes]) -> Reply:
+    if len(args) > 4:
+        raise CommandError(f"ERR unknown subcommand or wrong number of arguments for '{as_text(args[1])}'. "
+                           "Try CLIENT HELP.")
+    client_id = parse_int64(args[2])
+    if client_id is None:
+        raise CommandError(NOT_AN_INTEGER)
+    how = args[3].upper() if len(args) == 4 else b"TIMEOUT"
+    if how not in (b"TIMEOUT", b"ERROR"):
+        raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+    other = session.server.clients.get(client_id)
+    if other is None or other.blocked is None:
+        return 0
+    blocked = session.server.blocked
+    blocked.unblock(other)
+    # As if it had timed out, or with an error it can tell from a timeout.
+    blocked.deliver(other, NULL_ARRAY if how == b"TIMEOUT" else Error("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+    return 1
+
+
 @command("client|reply", 3, "noscript loading stale", (0, 0, 0), "connection", "3.2.0",
          "Instruct the server whether to reply to commands", "<ON | OFF | SKIP>")
 def client_reply(session: Session, args: list[bytes]) -> Reply:
@@ -313,6 +337,7 @@ def client_help(session: Session, args: list[bytes]) -> Reply:
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
         "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
         "SETNAME <name>", "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
         "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
     ])
 # --8<-- [end:client]

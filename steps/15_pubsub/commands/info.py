@@ -70,7 +70,7 @@ def clients_section(state: ServerState) -> dict[str, object]:
         "connected_clients": len(state.clients), "maxclients": state.config["maxclients"].decode(),
         "client_recent_max_input_buffer": max((waiting for waiting, _ in buffers), default=0),
         "client_recent_max_output_buffer": max((waiting for _, waiting in buffers), default=0),
-        "blocked_clients": 0, "tracking_clients": 0,
+        "blocked_clients": len(state.blocked), "tracking_clients": 0,
     }
 
 

@@ -171,7 +171,8 @@ def type_(session: Session, args: list[bytes]) -> Reply:
 def put(db: Store, key: bytes, value: object, deadline: int | None) -> None:
     """Store a value with the deadline it had under its old name or database:
     RENAME, COPY and MOVE carry a key's TTL along with its value."""
-    # Delete, then add, as Redis does: the key is reported new even if it replaced one.
+    # Delete, then add, as Redis does: the key is new, for a client blocked
+    # on it and for keyspace events, even if it replaced one.
     db.delete(key)
     db.set(key, value)
     if deadline is not None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import deque
 from itertools import islice
 
-from commands.base import (INT64_MIN, SYNTAX_ERROR, CommandError, Session, command, counted_arg, get_typed,
-                           integer_arg)
+from commands.base import (INT64_MIN, SYNTAX_ERROR, CommandError, Session, block, command, counted_arg,
+                           get_typed, integer_arg, timeout_arg)
 from keyspace_events import GENERIC, LIST
 from resp import NULL_ARRAY, OK, Reply
 
@@ -129,13 +129,11 @@ def rpop(session: Session, args: list[bytes]) -> Reply:
     return pop(session, args, left=False)
 
 
-@command("lmpop", -4, "write movablekeys", (0, 0, 0), "list", "7.0.0", "Pop elements from a list",
-         "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
-def lmpop(session: Session, args: list[bytes]) -> Reply:
-    """LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pop from the first
-    of the keys that holds a list, and say which key that was."""
-    numkeys = counted_arg(args[1], "ERR numkeys should be greater than 0", 1)
-    side_at = 2 + numkeys  # the word after the keys
+def mpop_args(args: list[bytes], numkeys_at: int) -> tuple[list[bytes], bool, int]:
+    """The keys, the side and the count of LMPOP and BLMPOP:
+    numkeys key [key ...] LEFT|RIGHT [COUNT count]."""
+    numkeys = counted_arg(args[numkeys_at], "ERR numkeys should be greater than 0", 1)
+    side_at = numkeys_at + 1 + numkeys  # the word after the keys
     if side_at >= len(args):
         raise CommandError(SYNTAX_ERROR)
     left = side_arg(args[side_at])
@@ -147,14 +145,125 @@ def lmpop(session: Session, args: list[bytes]) -> Reply:
             raise CommandError(SYNTAX_ERROR)
         count = counted_arg(args[i + 1], "ERR count should be greater than 0", 1)
         i += 2
-    for key in args[2:side_at]:
+    return args[numkeys_at + 1:side_at], left, count or 1
+
+
+def pop_with_key(session: Session, key: bytes, items: deque[bytes], left: bool, count: int) -> Reply:
+    """[key, [element, ...]], as LMPOP and BLMPOP reply."""
+    return [key, pop_many(session, key, items, left, count)]
+
+
+@command("lmpop", -4, "write movablekeys", (0, 0, 0), "list", "7.0.0", "Pop elements from a list",
+         "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
+def lmpop(session: Session, args: list[bytes]) -> Reply:
+    """LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pop from the first
+    of the keys that holds a list, and say which key that was."""
+    keys, left, count = mpop_args(args, 1)
+    for key in keys:
         # Missing keys are skipped; a key of another type is an error, but
         # only if it comes before the first list.
         items = get_list(session, key)
         if items is not None:
-            return [key, pop_many(session, key, items, left, count or 1)]
+            return pop_with_key(session, key, items, left, count)
     return NULL_ARRAY
 # --8<-- [end:pop]
+
+
+# --- blocking pops -------------------------------------------------------------------------------
+
+# --8<-- [start:blocking]
+def waiting_list(session: Session, key: bytes) -> deque[bytes] | None:
+    """For a blocked client: the list at `key` if there is one. A key that
+    holds another type now is no error: the client just waits on."""
+    value = session.db.get(key)
+    return value if isinstance(value, deque) else None
+
+
+def first_list(session: Session, keys: list[bytes]) -> tuple[bytes, deque[bytes]] | None:
+    """The first of `keys` that holds a list, as BLPOP looks: missing keys are
+    skipped, and a key of another type before it is an error."""
+    for key in keys:
+        items = get_list(session, key)
+        if items is not None:
+            return key, items
+    return None
+
+
+def blocking_pop(session: Session, args: list[bytes], left: bool) -> Reply:
+    """BLPOP and BRPOP: key [key ...] timeout"""
+    deadline = timeout_arg(args[-1])
+    keys = args[1:-1]
+
+    def pop_from(session: Session, key: bytes) -> Reply | None:
+        items = waiting_list(session, key)
+        if items is None:
+            return None
+        [element] = pop_many(session, key, items, left, 1)
+        return [key, element]
+
+    if (found := first_list(session, keys)) is not None:
+        return pop_from(session, found[0])
+    return block(session, keys, deadline, pop_from)
+
+
+@command("blpop", -3, "write noscript blocking", (1, -2, 1), "list", "2.0.0",
+         "Remove and get the first element in a list, or block until one is available",
+         "key [key ...] timeout")
+def blpop(session: Session, args: list[bytes]) -> Reply:
+    return blocking_pop(session, args, left=True)
+
+
+@command("brpop", -3, "write noscript blocking", (1, -2, 1), "list", "2.0.0",
+         "Remove and get the last element in a list, or block until one is available",
+         "key [key ...] timeout")
+def brpop(session: Session, args: list[bytes]) -> Reply:
+    return blocking_pop(session, args, left=False)
+
+
+@command("blmpop", -5, "write blocking movablekeys", (0, 0, 0), "list", "7.0.0",
+         "Pop elements from a list, or block until one is available",
+         "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]")
+def blmpop(session: Session, args: list[bytes]) -> Reply:
+    keys, left, count = mpop_args(args, 2)
+    deadline = timeout_arg(args[1])  # read after the rest, as Redis does
+
+    def pop_from(session: Session, key: bytes) -> Reply | None:
+        items = waiting_list(session, key)
+        return None if items is None else pop_with_key(session, key, items, left, count)
+
+    if (found := first_list(session, keys)) is not None:
+        return pop_from(session, found[0])
+    return block(session, keys, deadline, pop_from)
+
+
+def blocking_move(session: Session, source: bytes, destination: bytes, from_left: bool, to_left: bool,
+                  timeout: bytes) -> Reply:
+    """BLMOVE and BRPOPLPUSH: LMOVE, waiting for the source to have an element."""
+    deadline = timeout_arg(timeout)
+
+    def move_from(session: Session, key: bytes) -> Reply | None:
+        # The move pushes to the destination, which may wake another client in turn.
+        return None if waiting_list(session, key) is None else move(session, key, destination, from_left, to_left)
+
+    if get_list(session, source) is not None:
+        return move(session, source, destination, from_left, to_left)
+    return block(session, [source], deadline, move_from)
+
+
+@command("blmove", 6, "write denyoom noscript blocking", (1, 2, 1), "list", "6.2.0",
+         "Pop an element from a list, push it to another list and return it; or block until one is available",
+         "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout")
+def blmove(session: Session, args: list[bytes]) -> Reply:
+    from_left, to_left = side_arg(args[3]), side_arg(args[4])
+    return blocking_move(session, args[1], args[2], from_left, to_left, args[5])
+
+
+@command("brpoplpush", 4, "write denyoom noscript blocking", (1, 2, 1), "list", "2.2.0",
+         "Pop an element from a list, push it to another list and return it; or block until one is available",
+         "source destination timeout")
+def brpoplpush(session: Session, args: list[bytes]) -> Reply:
+    return blocking_move(session, args[1], args[2], from_left=False, to_left=True, timeout=args[3])
+# --8<-- [end:blocking]
 
 
 @command("llen", 2, "readonly fast", (1, 1, 1), "list", "1.0.0", "Get the length of a list", "key")

@@ -14,8 +14,8 @@ from itertools import islice
 from typing import Iterable
 
 import long_double
-from commands.base import (INT64_MAX, SYNTAX_ERROR, WRONGTYPE, CommandError, Session, command, counted_arg, get_typed,
-                           integer_arg, store_result)
+from commands.base import (INT64_MAX, SYNTAX_ERROR, WRONGTYPE, CommandError, Session, block, command, counted_arg,
+                           get_typed, integer_arg, store_result, timeout_arg)
 from commands.keys import scan_cursor, scan_options
 from glob_match import glob_match
 from keyspace_events import GENERIC, ZSET
@@ -488,11 +488,11 @@ def zpopmax(session: Session, args: list[bytes]) -> Reply:
     return pop_generic(session, args, highest=True)
 
 
-@command("zmpop", -4, "write movablekeys", (0, 0, 0), "sorted-set", "7.0.0",
-         "Remove and return members with scores in a sorted set", "numkeys key [key ...] <MIN | MAX> [COUNT count]")
-def zmpop(session: Session, args: list[bytes]) -> Reply:
-    numkeys = counted_arg(args[1], "ERR numkeys should be greater than 0", 1)
-    where_at = 2 + numkeys
+def mpop_args(args: list[bytes], numkeys_at: int) -> tuple[list[bytes], bool, int]:
+    """The keys, the end (True for MAX) and the count of ZMPOP and BZMPOP:
+    numkeys key [key ...] MIN|MAX [COUNT count]."""
+    numkeys = counted_arg(args[numkeys_at], "ERR numkeys should be greater than 0", 1)
+    where_at = numkeys_at + 1 + numkeys
     if where_at >= len(args) or args[where_at].upper() not in (b"MIN", b"MAX"):
         raise CommandError(SYNTAX_ERROR)
     count = None
@@ -503,14 +503,85 @@ def zmpop(session: Session, args: list[bytes]) -> Reply:
             i += 2
         else:
             raise CommandError(SYNTAX_ERROR)
+    return args[numkeys_at + 1:where_at], args[where_at].upper() == b"MAX", count or 1
+
+
+def pop_with_key(session: Session, key: bytes, zset: SortedSet, highest: bool, count: int) -> Reply:
+    """[key, [[member, score], ...]], as ZMPOP and BZMPOP reply."""
+    return [key, [[member, Double(score)] for member, score in pop_many(session, key, zset, highest, count)]]
+
+
+@command("zmpop", -4, "write movablekeys", (0, 0, 0), "sorted-set", "7.0.0",
+         "Remove and return members with scores in a sorted set", "numkeys key [key ...] <MIN | MAX> [COUNT count]")
+def zmpop(session: Session, args: list[bytes]) -> Reply:
+    keys, highest, count = mpop_args(args, 1)
     # The first key that exists is popped from; the keys after it are not
     # even looked at, so a key of another type there goes unnoticed.
-    for key in args[2:where_at]:
+    for key in keys:
         zset = get_zset(session, key)
         if zset is not None:
-            popped = pop_many(session, key, zset, args[where_at].upper() == b"MAX", count or 1)
-            return [key, [[member, Double(score)] for member, score in popped]]
+            return pop_with_key(session, key, zset, highest, count)
     return NULL_ARRAY
+
+
+# --8<-- [start:blocking]
+def waiting_zset(session: Session, key: bytes) -> SortedSet | None:
+    """For a blocked client: the sorted set at `key` if there is one (another type: it waits on)."""
+    value = session.db.get(key)
+    return value if isinstance(value, SortedSet) else None
+
+
+def first_zset(session: Session, keys: list[bytes]) -> bytes | None:
+    """The first of `keys` that holds a sorted set; a key of another type before it is an error."""
+    return next((key for key in keys if get_zset(session, key) is not None), None)
+
+
+def blocking_pop(session: Session, args: list[bytes], highest: bool) -> Reply:
+    """BZPOPMIN and BZPOPMAX: key [key ...] timeout"""
+    deadline = timeout_arg(args[-1])
+    keys = args[1:-1]
+
+    def pop_from(session: Session, key: bytes) -> Reply | None:
+        zset = waiting_zset(session, key)
+        if zset is None:
+            return None
+        [(member, score)] = pop_many(session, key, zset, highest, 1)
+        return [key, member, Double(score)]
+
+    if (key := first_zset(session, keys)) is not None:
+        return pop_from(session, key)
+    return block(session, keys, deadline, pop_from)
+
+
+@command("bzpopmin", -3, "write noscript blocking fast", (1, -2, 1), "sorted-set", "5.0.0",
+         "Remove and return the member with the lowest score from one or more sorted sets, or block until one "
+         "is available", "key [key ...] timeout")
+def bzpopmin(session: Session, args: list[bytes]) -> Reply:
+    return blocking_pop(session, args, highest=False)
+
+
+@command("bzpopmax", -3, "write noscript blocking fast", (1, -2, 1), "sorted-set", "5.0.0",
+         "Remove and return the member with the highest score from one or more sorted sets, or block until one "
+         "is available", "key [key ...] timeout")
+def bzpopmax(session: Session, args: list[bytes]) -> Reply:
+    return blocking_pop(session, args, highest=True)
+
+
+@command("bzmpop", -5, "write blocking movablekeys", (0, 0, 0), "sorted-set", "7.0.0",
+         "Remove and return members with scores in a sorted set or block until one is available",
+         "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]")
+def bzmpop(session: Session, args: list[bytes]) -> Reply:
+    keys, highest, count = mpop_args(args, 2)
+    deadline = timeout_arg(args[1])  # read after the rest, as Redis does
+
+    def pop_from(session: Session, key: bytes) -> Reply | None:
+        zset = waiting_zset(session, key)
+        return None if zset is None else pop_with_key(session, key, zset, highest, count)
+
+    if (key := first_zset(session, keys)) is not None:
+        return pop_from(session, key)
+    return block(session, keys, deadline, pop_from)
+# --8<-- [end:blocking]
 # --8<-- [end:pop]
 
 
