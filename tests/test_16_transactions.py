@@ -136,6 +136,16 @@ def test_client_list_shows_a_client_in_multi(raw):
     assert b" flags=x " in line and b" multi=2 " in line
 
 
+def test_subscribe_inside_a_transaction_subscribes_when_exec_runs(raw):
+    subscriber, publisher = raw(), raw()
+    subscriber.call("MULTI")
+    subscriber.call("SUBSCRIBE", "news")
+    assert publisher.call("PUBLISH", "news", "too early") == 0
+    assert subscriber.call("EXEC") == [[b"subscribe", b"news", 1]]
+    assert publisher.call("PUBLISH", "news", "now") == 1
+    assert subscriber.read_reply() == [b"message", b"news", b"now"]
+
+
 # --- blocking commands inside a transaction do not block --------------------------------------
 
 def test_blocking_pops_inside_exec_reply_as_if_timed_out(raw):
@@ -369,6 +379,15 @@ SCENARIOS = {
         A: NOSUCH
         A: EXEC
         A: EXISTS t
+    """,
+    "subscribe inside a transaction": """
+        A: MULTI
+        A: SUBSCRIBE news
+        A: PING
+        A: EXEC
+        B: PUBLISH news hello
+        A: <
+        A: PING
     """,
     "watch, expire and delete": """
         A: SET k v

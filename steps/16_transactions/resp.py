@@ -297,6 +297,17 @@ NO_REPLY = NoReply()
 # --8<-- [end:push]
 
 
+class ExecReply(list):
+    """EXEC's reply: an array header counting the commands it ran, then
+    everything they wrote, in order. That is one reply each, except for a
+    SUBSCRIBE to several channels, which writes one confirmation per
+    channel: Redis still counts it once, and so do we."""
+
+    def __init__(self, count: int, written: list) -> None:
+        super().__init__(written)
+        self.count = count
+
+
 def format_double(number: float) -> bytes:
     """A double as Redis 7.0 writes it: printf's "%.17g", 17 significant
     digits, which is enough for any double to read back exactly as itself.
@@ -340,6 +351,8 @@ def encode(reply: Reply, protocol: int = 2) -> bytes:
         return b"_\r\n" if protocol == 3 else b"*-1\r\n"
     if reply is NO_REPLY:
         return b""
+    if isinstance(reply, ExecReply):
+        return b"*%d\r\n" % reply.count + b"".join(encode(part, protocol) for part in reply)
     if protocol == 2:
         # RESP2 has one kind of aggregate: maps and pairs are flattened into it.
         if isinstance(reply, Map):

@@ -11,7 +11,7 @@ tries again.
 from __future__ import annotations
 
 from commands.base import CommandError, Session, Transaction, call, command
-from resp import NULL_ARRAY, OK, Reply
+from resp import NO_REPLY, NULL_ARRAY, OK, ExecReply, Reply
 
 
 @command("multi", 1, "noscript loading stale fast allow_busy", (0, 0, 0), "transactions", "1.2.0",
@@ -37,12 +37,17 @@ def exec_(session: Session, args: list[bytes]) -> Reply:
     if changed:
         return NULL_ARRAY  # not an error: the client is expected to try again
     # Each command's own error is one of the replies; the others run all
-    # the same. There is no rollback.
-    session.in_exec = True
+    # the same. There is no rollback. What the commands push to this client
+    # itself (SUBSCRIBE's confirmations) goes in EXEC's reply, where it was made.
+    written: list[Reply] = []
+    own_push, session.push, session.in_exec = session.push, written.append, True
     try:
-        return [call(session, entry, words) for entry, words in transaction.queue]
+        for entry, words in transaction.queue:
+            if (reply := call(session, entry, words)) is not NO_REPLY:
+                written.append(reply)
     finally:
-        session.in_exec = False
+        session.push, session.in_exec = own_push, False
+    return ExecReply(len(transaction.queue), written)
     # --8<-- [end:exec]
 
 
