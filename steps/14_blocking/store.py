@@ -191,6 +191,7 @@ class Store:
     def set(self, key: bytes, value: object, keep_ttl: bool = False) -> None:
         """Store a value. A new value starts without a TTL, as SET does in Redis,
         unless keep_ttl: INCR and SET ... KEEPTTL change the value, not its life."""
+        self._expire_if_due(key)  # an expired key goes first: this one is then new
         new = key not in self._data
         if new:
             self.order.add(key)

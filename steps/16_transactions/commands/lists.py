@@ -42,7 +42,8 @@ def side_arg(arg: bytes) -> bool:
 def pop_many(session: Session, key: bytes, items: deque[bytes], left: bool, count: int) -> list[bytes]:
     """Take up to `count` elements off one end of the list at `key`, in the
     order they come off, and report it: an lpop or rpop event, then del if
-    that was the last. LPOP, RPOP and LMPOP all pop through here."""
+    that was the last. LPOP, RPOP, LMPOP and the blocking pops all pop
+    through here."""
     take = items.popleft if left else items.pop
     popped = [take() for _ in range(min(count, len(items)))]
     if popped:
