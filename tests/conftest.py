@@ -23,7 +23,7 @@ Each (test module, server) pair starts one server process, shared by the
 module's tests and stopped at the end; under pytest-xdist (-n) the pair's
 tests stay on one worker. A server that does not start, or does not answer
 PING in its step's protocol, fails the module's first test with the reason
-and skips the rest. Tests keep out of each other's way by
+and skips the rest; so does one that dies, from the next test on. Tests keep out of each other's way by
 using key names of their own (the `key` fixture); where the server knows
 FLUSHALL, the data is also wiped between tests.
 """
@@ -380,13 +380,19 @@ def server(request: pytest.FixtureRequest, target: Target) -> Iterator[ServerPro
 
 @pytest.fixture(autouse=True)
 def _fresh_data(request: pytest.FixtureRequest) -> None:
-    """Wipe the data before each test where the server knows how."""
+    """Wipe the data before each test where the server knows how; and if the
+    module's server has died, say so once (the module's other tests skip)."""
     if "server" not in request.fixturenames:
         return
     target: Target = request.getfixturevalue("target")
+    server: ServerProcess = request.getfixturevalue("server")
+    if server.process.poll() is not None:
+        problem = (f"the server exited, with code {server.process.returncode}, during an earlier test "
+                   f"of this module; the end of its stderr: {server.stderr_text()[-2000:]}")
+        request.config.stash.setdefault(UNUSABLE, {})[(request.module.__name__, target.id)] = problem
+        pytest.fail(problem, pytrace=False)
     if not target.speaks_resp:
         return
-    server: ServerProcess = request.getfixturevalue("server")
     connection = RawConnection(server.host, server.port)
     try:
         connection.call("FLUSHALL")  # before step 06 this is an unknown command: fine
