@@ -22,6 +22,7 @@ def check_flush_mode(args: list[bytes]) -> None:
         raise CommandError(SYNTAX_ERROR)
 
 
+# --8<-- [start:flush]
 @command("flushdb", -1, "write", (0, 0, 0), "server", "1.0.0",
          "Remove all keys from the current database", "[ASYNC | SYNC]")
 def flushdb(session: Session, args: list[bytes]) -> Reply:
@@ -59,6 +60,7 @@ def swapdb(session: Session, args: list[bytes]) -> Reply:
     databases[first].index, databases[second].index = first, second
     session.server.blocked.swap_databases(first, second, databases)
     return OK
+# --8<-- [end:flush]
 
 
 @command("time", 1, "loading stale fast", (0, 0, 0), "server", "2.6.0", "Return the current server time")

@@ -350,6 +350,7 @@ def timeout_arg(arg: bytes) -> int | None:
     return now_ms() + milliseconds if milliseconds else None
 
 
+# --8<-- [start:block]
 def block(session: Session, keys: list[bytes], deadline: int | None,
           serve: Callable[[Session, bytes], Reply | None], timed_out: Reply = NULL_ARRAY) -> Reply:
     """Make the client wait for one of `keys` to get a value, until
@@ -368,6 +369,7 @@ def block(session: Session, keys: list[bytes], deadline: int | None,
 
     session.server.blocked.block(session, keys, deadline, retry)
     return None
+# --8<-- [end:block]
 
 
 def counted_arg(arg: bytes, error: str, minimum: int) -> int:
