@@ -297,6 +297,7 @@ NO_REPLY = NoReply()
 # --8<-- [end:push]
 
 
+# --8<-- [start:exec_reply]
 class ExecReply(list):
     """EXEC's reply: an array header counting the commands it ran, then
     everything they wrote, in order. That is one reply each, except for a
@@ -306,6 +307,7 @@ class ExecReply(list):
     def __init__(self, count: int, written: list) -> None:
         super().__init__(written)
         self.count = count
+# --8<-- [end:exec_reply]
 
 
 def format_double(number: float) -> bytes:
