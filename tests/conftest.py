@@ -158,9 +158,12 @@ def target_of(item: pytest.Item) -> Target | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A test with no server to run against (say, a test of step 05 under
     # --step 3) is left out rather than reported as skipped.
+    # Nor, under --step N, is a docs or session test about another step's page.
+    chosen = config.getoption("--step")
     keep, drop = [], []
     for item in items:
-        if "target" in getattr(item, "fixturenames", ()) and target_of(item) is None:
+        if ("target" in getattr(item, "fixturenames", ()) and target_of(item) is None) or (
+                chosen is not None and steps_named(item) - {chosen}):
             drop.append(item)
         else:
             keep.append(item)
@@ -178,6 +181,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason=reason))
             # (No brackets in the name: xdist takes "@name" after a "]" for part of a test id.)
             item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}-{target.id}"))
+
+
+def steps_named(item: pytest.Item) -> set[int]:
+    """The steps a test's parameters name (a step's folder, page or session,
+    as "05_resp" or a path to one); empty for a test about no one step."""
+    callspec = getattr(item, "callspec", None)
+    named = set()
+    for value in (callspec.params.values() if callspec else ()):
+        name = value.name if isinstance(value, Path) else value
+        if isinstance(name, str) and (match := re.match(r"(\d\d)_[a-z]", name)):
+            named.add(int(match.group(1)))
+    return named
 
 
 class LeftOutModule(pytest.Module):
