@@ -77,14 +77,14 @@ class RawConnection:
         return self.read_reply()
 
 
-def redis_py(host: str, port: int) -> redis.Redis:
-    """The real redis-py client as the tests use it: RESP2 (redis-py 8 defaults
-    to RESP3), and no retries. By default redis-py 8 retries a failed command
+def redis_py(host: str, port: int, protocol: int = 2, **options) -> redis.Redis:
+    """The real redis-py client as the tests use it: RESP2 unless asked for 3
+    (redis-py 8's default, which the tests of step 13 on use too), and no retries. By default redis-py 8 retries a failed command
     ten times, reconnecting in between, so a server that hangs up on a client
     would go unnoticed. (Its pool still reconnects a connection that was
     closed while idle: to show that a connection survived something, check
     through one RawConnection opened before.)"""
-    return redis.Redis(host=host, port=port, protocol=2, socket_timeout=30, retry=None)
+    return redis.Redis(host=host, port=port, protocol=protocol, socket_timeout=30, retry=None, **options)
 
 
 class Status(str):

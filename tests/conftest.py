@@ -50,6 +50,7 @@ import redis
 pytest.register_assert_rewrite("clients", "helpers")
 
 from clients import Client, ErrorReply, RawConnection, redis_py
+from resp3 import Resp3Connection
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = {int(path.name[:2]): path for path in sorted((ROOT / "steps").glob("[0-9][0-9]_*"))}
@@ -494,6 +495,22 @@ def raw(server: ServerProcess) -> Iterator:
         return connection
 
     yield open_raw
+    for connection in opened:
+        connection.close()
+
+
+@pytest.fixture
+def resp3(server: ServerProcess) -> Iterator:
+    """resp3() opens a connection that has said HELLO 3 (or resp3(protocol=2): has
+    not) and reads every reply as an exact RESP3 frame; all are closed after the test."""
+    opened: list[Resp3Connection] = []
+
+    def open_connection(protocol: int = 3) -> Resp3Connection:
+        connection = Resp3Connection(server.host, server.port, protocol)
+        opened.append(connection)
+        return connection
+
+    yield open_connection
     for connection in opened:
         connection.close()
 

@@ -22,13 +22,13 @@ import pytest
 import redis
 import redis.asyncio
 
-from clients import ErrorReply, RawConnection, command_docs
+from clients import ErrorReply, RawConnection, command_docs, redis_py
 from resp3 import Frame, Resp3Connection
 
 
-def default_client(server, **options) -> redis.Redis:
+def default_client(server, protocol: int = 3, **options) -> redis.Redis:
     """redis-py as a user gets it: RESP3 is its default. No retries, as in every test."""
-    return redis.Redis(host=server.host, port=server.port, socket_timeout=30, retry=None, **options)
+    return redis_py(server.host, server.port, protocol, **options)
 
 
 @pytest.fixture
@@ -36,21 +36,6 @@ def r3(server):
     client = default_client(server)
     yield client
     client.close()
-
-
-@pytest.fixture
-def resp3(server):
-    """resp3() opens a connection that has said HELLO 3 and reads exact RESP3 frames."""
-    opened: list[Resp3Connection] = []
-
-    def open_connection(protocol: int = 3) -> Resp3Connection:
-        connection = Resp3Connection(server.host, server.port, protocol)
-        opened.append(connection)
-        return connection
-
-    yield open_connection
-    for connection in opened:
-        connection.close()
 
 
 # --- HELLO ---------------------------------------------------------------------------------
@@ -397,7 +382,6 @@ def compare(line: str, ours: Frame, theirs: Frame) -> None:
         assert ours.canonical() == theirs.canonical(), line
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 @pytest.mark.parametrize("family", list(DIFFERENTIAL))
 def test_resp3_replies_are_the_frames_redis_sends(server, reference_redis, family):
     ours = Resp3Connection(server.host, server.port)
@@ -433,7 +417,6 @@ def exercise(client: redis.Redis) -> list:
     ]
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 @pytest.mark.parametrize("protocol", [3, 2])
 def test_redis_py_gets_what_it_gets_from_redis(server, reference_redis, protocol):
     ours, theirs = default_client(server, protocol=protocol), default_client(reference_redis, protocol=protocol)
@@ -444,7 +427,6 @@ def test_redis_py_gets_what_it_gets_from_redis(server, reference_redis, protocol
         theirs.close()
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 def test_redis_py_asyncio_client_gets_what_it_gets_from_redis(server, reference_redis):
     async def run(target) -> list:
         client = redis.asyncio.Redis(host=target.host, port=target.port, retry=None)
@@ -672,7 +654,6 @@ def test_info_is_a_verbatim_string_in_resp3(resp3):
     assert reply.kind == "verbatim" and reply.value.startswith(b"txt:# Server\r\n")
 
 
-@pytest.mark.not_redis("our INFO's field names are checked against Redis's by a differential test")
 def test_info_field_names_are_redis_field_names(call, reference_redis):
     ours = sections(call("INFO", "everything"))
     theirs_connection = RawConnection(reference_redis.host, reference_redis.port)
@@ -1272,7 +1253,7 @@ def test_function_stats_when_nothing_runs(call):
     assert reply[:2] == [b"running_script", None] and reply[2] == b"engines"
 
 
-@pytest.mark.not_redis("Redis runs scripts; this server says it does not")
+@pytest.mark.own_steps("Redis runs scripts, and so may yours; this server says it does not")
 @pytest.mark.parametrize("words", [["EVAL", "return 1", "0"], ["EVALSHA", "abc", "0"], ["FCALL", "f", "0"],
                                    ["FUNCTION", "LOAD", "#!lua name=lib"], ["SCRIPT", "LOAD", "return 1"]])
 def test_scripting_says_clearly_it_is_not_supported(call, words):

@@ -16,7 +16,7 @@ import pytest
 import redis.asyncio
 
 from clients import RawConnection, encode_command, redis_py
-from resp3 import Frame, Resp3Connection
+from resp3 import Frame
 from scenarios import DEADLINE, run_scenario, wait_until_blocked
 
 @pytest.fixture
@@ -98,7 +98,8 @@ def test_a_timeout_replies_a_null_array(raw):
     started = time.monotonic()
     connection.send(encode_command("BLPOP", "missing", "0.2"))
     assert connection.read_line() == b"*-1\r\n"
-    assert time.monotonic() - started >= 0.2  # it did wait that long
+    # It did wait that long, give or take the millisecond deadlines are rounded to.
+    assert time.monotonic() - started >= 0.199
 
 
 @pytest.mark.parametrize("words", [["BRPOP", "missing", "0.05"], ["BLMPOP", "0.05", "1", "missing", "LEFT"],
@@ -111,12 +112,8 @@ def test_every_blocking_command_times_out_with_a_null_array(raw, words):
     assert connection.read_line() == b"*-1\r\n"
 
 
-def test_a_timeout_in_resp3_is_the_null(server):
-    connection = Resp3Connection(server.host, server.port)
-    try:
-        assert connection.call("BLPOP", "missing", "0.05") == Frame("null", b"")
-    finally:
-        connection.close()
+def test_a_timeout_in_resp3_is_the_null(resp3):
+    assert resp3().call("BLPOP", "missing", "0.05") == Frame("null", b"")
 
 
 def test_a_tiny_timeout_waits_a_millisecond_not_for_ever(call):
@@ -409,7 +406,6 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 @pytest.mark.parametrize("protocol", [2, 3])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_blocking_scenarios_go_as_on_redis(server, reference_redis, scenario, protocol):
@@ -422,7 +418,6 @@ BLOCKING_COMMANDS = ["blpop", "brpop", "blmpop", "blmove", "brpoplpush", "bzpopm
                      "client|unblock"]
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 def test_command_info_of_the_blocking_commands_agrees_with_redis(call, reference_redis):
     theirs = RawConnection(reference_redis.host, reference_redis.port)
     try:

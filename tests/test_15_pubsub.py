@@ -33,7 +33,6 @@ from clients import TIMEOUT, RawConnection, command_docs, encode_command, redis_
 from helpers import expire_now, ms_now, wait_past, wait_until
 from resp3 import Frame, Resp3Connection
 from scenarios import run_scenario
-from test_13_resp3 import resp3  # noqa: F401  (a fixture: connections that read exact frames)
 
 ONLY_PUBSUB = ("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                "are allowed in this context")
@@ -506,7 +505,6 @@ PUBSUB_COMMANDS = ["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ss
                    "pubsub|shardchannels", "pubsub|shardnumsub", "pubsub|help"]
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 def test_command_info_and_docs_of_the_pubsub_commands_agree_with_redis(call, reference_redis):
     reference = RawConnection(reference_redis.host, reference_redis.port)
     try:
@@ -615,7 +613,6 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 @pytest.mark.parametrize("protocol", [2, 3])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_subscribers_receive_the_frames_redis_sends(server, reference_redis, scenario, protocol):
@@ -624,7 +621,6 @@ def test_subscribers_receive_the_frames_redis_sends(server, reference_redis, sce
     assert ours == theirs
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 def test_a_resp3_subscriber_that_publishes_gets_frames_as_from_redis(server, reference_redis):
     # Its own message comes first, then the reply to PUBLISH; in RESP2 it
     # could not publish at all.
@@ -1054,7 +1050,6 @@ def keyspace_events_of(target, flags: str, lines: str) -> list[tuple[str, Frame,
         listener.close()
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 @pytest.mark.parametrize("flags", ["KEA", "KEAn"])
 @pytest.mark.parametrize("family", list(KEYSPACE_DIFFERENTIAL))
 def test_commands_fire_the_keyspace_events_redis_fires(server, reference_redis, family, flags):
@@ -1085,7 +1080,6 @@ MISSES = """
 """
 
 
-@pytest.mark.not_redis("a differential test: it compares a step with Redis")
 def test_reads_of_missing_keys_fire_the_keymiss_events_redis_fires(server, reference_redis):
     compare_keyspace_events(server, reference_redis, "KEm", MISSES)
 
