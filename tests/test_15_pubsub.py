@@ -924,6 +924,20 @@ KEYSPACE_DIFFERENTIAL = {
         RPUSH many a
         LMOVE many s LEFT LEFT
     """,
+    "blocking pops": """
+        RPUSH l a b c
+        BLPOP l 0
+        BRPOP l 0
+        BLMPOP 0 1 l LEFT COUNT 5
+        RPUSH src x y
+        BLMOVE src dst LEFT RIGHT 0
+        BRPOPLPUSH src dst 0
+        ZADD z 1 a 2 b 3 c
+        BZPOPMIN z 0
+        BZPOPMAX z 0
+        BZMPOP 0 1 z MIN COUNT 2
+        BLPOP missing 0.01
+    """,
     "hashes": """
         HSET h f1 v1 f2 v2
         HSET h f1 v1
