@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from clients import ErrorReply, RawConnection
+from clients import ErrorReply, RawConnection, command_docs
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -225,3 +225,20 @@ def same_reply(ours: RawConnection, theirs: RawConnection, words: list) -> None:
     """The plainest comparison: both servers reply exactly alike."""
     expected = theirs.call(*words)
     assert ours.call(*words) == expected
+
+
+def same_command_table_entries(call, reference_redis, names: Iterable[str]) -> None:
+    """What COMMAND INFO says of each command (name, arity, flags, first key,
+    last key, step) and COMMAND DOCS's summary, since and group, as a real
+    redis-server says them: clients and redis-cli rely on both."""
+    reference = RawConnection(reference_redis.host, reference_redis.port)
+    try:
+        for name in names:
+            ours, theirs = call("COMMAND", "INFO", name)[0], reference.call("COMMAND", "INFO", name)[0]
+            assert ours[:2] == theirs[:2] and ours[3:6] == theirs[3:6], name
+            assert sorted(ours[2]) == sorted(theirs[2]), name  # the flags, in whatever order
+            ours, theirs = command_docs(call, name), command_docs(reference.call, name)
+            for field in (b"summary", b"since", b"group"):
+                assert ours[field] == theirs[field], (name, field)
+    finally:
+        reference.close()

@@ -22,7 +22,8 @@ import pytest
 import redis
 import redis.asyncio
 
-from clients import ErrorReply, RawConnection, command_docs, redis_py
+from clients import ErrorReply, RawConnection, redis_py
+from helpers import same_command_table_entries
 from resp3 import Frame, Resp3Connection
 
 
@@ -1111,16 +1112,7 @@ CONFIG_SUBCOMMANDS = ["config|get", "config|set", "config|resetstat", "config|re
 
 
 def test_command_info_of_the_config_subcommands_agrees_with_redis(call, reference_redis):
-    reference = RawConnection(reference_redis.host, reference_redis.port)
-    try:
-        for name in CONFIG_SUBCOMMANDS:
-            ours, theirs = call("COMMAND", "INFO", name)[0], reference.call("COMMAND", "INFO", name)[0]
-            assert ours[:6] == theirs[:6], name  # name, arity, flags, first key, last key, step
-            ours, theirs = command_docs(call, name), command_docs(reference.call, name)
-            for field in (b"summary", b"since", b"group"):
-                assert ours[field] == theirs[field], (name, field)
-    finally:
-        reference.close()
+    same_command_table_entries(call, reference_redis, CONFIG_SUBCOMMANDS)
 
 
 # --- AUTH and RESET --------------------------------------------------------------------------

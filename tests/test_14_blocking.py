@@ -16,6 +16,7 @@ import pytest
 import redis.asyncio
 
 from clients import RawConnection, encode_command, redis_py
+from helpers import same_command_table_entries
 from resp3 import Frame
 from scenarios import DEADLINE, run_scenario, wait_until_blocked
 
@@ -418,14 +419,5 @@ BLOCKING_COMMANDS = ["blpop", "brpop", "blmpop", "blmove", "brpoplpush", "bzpopm
                      "client|unblock"]
 
 
-def test_command_info_of_the_blocking_commands_agrees_with_redis(call, reference_redis):
-    theirs = RawConnection(reference_redis.host, reference_redis.port)
-    try:
-        for name in BLOCKING_COMMANDS:
-            ours_info, = call("COMMAND", "INFO", name)
-            theirs_info, = theirs.call("COMMAND", "INFO", name)
-            # name, arity, flags, first key, last key, step
-            assert ours_info[:2] == theirs_info[:2] and ours_info[3:6] == theirs_info[3:6], name
-            assert sorted(ours_info[2]) == sorted(theirs_info[2]), name
-    finally:
-        theirs.close()
+def test_command_info_and_docs_of_the_blocking_commands_agree_with_redis(call, reference_redis):
+    same_command_table_entries(call, reference_redis, BLOCKING_COMMANDS)

@@ -29,8 +29,8 @@ import pytest
 import redis
 import redis.asyncio
 
-from clients import TIMEOUT, RawConnection, command_docs, encode_command, redis_cli_help
-from helpers import expire_now, ms_now, wait_past, wait_until
+from clients import TIMEOUT, RawConnection, encode_command, redis_cli_help
+from helpers import expire_now, ms_now, same_command_table_entries, wait_past, wait_until
 from resp3 import Frame, Resp3Connection
 from scenarios import run_scenario
 
@@ -506,16 +506,7 @@ PUBSUB_COMMANDS = ["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ss
 
 
 def test_command_info_and_docs_of_the_pubsub_commands_agree_with_redis(call, reference_redis):
-    reference = RawConnection(reference_redis.host, reference_redis.port)
-    try:
-        for name in PUBSUB_COMMANDS:
-            ours, theirs = call("COMMAND", "INFO", name)[0], reference.call("COMMAND", "INFO", name)[0]
-            assert ours[:6] == theirs[:6], name  # name, arity, flags, first key, last key, step
-            ours, theirs = command_docs(call, name), command_docs(reference.call, name)
-            for field in (b"summary", b"since", b"group"):
-                assert ours[field] == theirs[field], (name, field)
-    finally:
-        reference.close()
+    same_command_table_entries(call, reference_redis, PUBSUB_COMMANDS)
 
 
 @pytest.mark.parametrize("command, syntax", [

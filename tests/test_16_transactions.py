@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from clients import RawConnection, encode_command, redis_py
+from helpers import same_command_table_entries
 from resp3 import Frame
 from scenarios import run_scenario, wait_until_blocked
 
@@ -408,3 +409,7 @@ def test_transaction_scenarios_go_as_on_redis(server, reference_redis, scenario,
     ours = run_scenario(server.host, server.port, SCENARIOS[scenario], protocol)
     theirs = run_scenario(reference_redis.host, reference_redis.port, SCENARIOS[scenario], protocol)
     assert ours == theirs
+
+
+def test_command_info_and_docs_of_the_transaction_commands_agree_with_redis(call, reference_redis):
+    same_command_table_entries(call, reference_redis, ["multi", "exec", "discard", "watch", "unwatch"])

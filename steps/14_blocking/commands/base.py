@@ -234,6 +234,20 @@ def get_typed(session: Session, key: bytes, kind: type[Value]) -> Value | None:
     return value
 
 
+def first_of(session: Session, keys: list[bytes], kind: type) -> bytes | None:
+    """The first of `keys` that holds a value of `kind`, as BLPOP and BZPOPMIN
+    look: missing keys are skipped, and a key of another type before it is
+    Redis's WRONGTYPE error."""
+    return next((key for key in keys if get_typed(session, key, kind) is not None), None)
+
+
+def waiting_value(session: Session, key: bytes, kind: type[Value]) -> Value | None:
+    """For a blocked client: the value at `key` if it is of `kind`. A key that
+    holds another type now is no error: the client just waits on."""
+    value = session.db.get(key)
+    return value if isinstance(value, kind) else None
+
+
 def get_string(session: Session, key: bytes) -> bytes | None:
     return get_typed(session, key, bytes)
 # --8<-- [end:types]

@@ -23,8 +23,8 @@ from pubsub import PubSub, Subscriptions
 from resp import NULL_ARRAY, Error, Reply, SimpleString, parse_int64
 from sorted_set import SortedSet
 from stats import CommandStats, Stats
-from watches import Watches
 from store import Store, now_ms
+from watches import Watches
 
 NOT_AN_INTEGER = "ERR value is not an integer or out of range"
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -281,6 +281,20 @@ def get_typed(session: Session, key: bytes, kind: type[Value]) -> Value | None:
     if value is not None and not isinstance(value, kind):
         raise CommandError(WRONGTYPE)
     return value
+
+
+def first_of(session: Session, keys: list[bytes], kind: type) -> bytes | None:
+    """The first of `keys` that holds a value of `kind`, as BLPOP and BZPOPMIN
+    look: missing keys are skipped, and a key of another type before it is
+    Redis's WRONGTYPE error."""
+    return next((key for key in keys if get_typed(session, key, kind) is not None), None)
+
+
+def waiting_value(session: Session, key: bytes, kind: type[Value]) -> Value | None:
+    """For a blocked client: the value at `key` if it is of `kind`. A key that
+    holds another type now is no error: the client just waits on."""
+    value = session.db.get(key)
+    return value if isinstance(value, kind) else None
 
 
 def get_string(session: Session, key: bytes) -> bytes | None:

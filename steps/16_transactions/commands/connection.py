@@ -162,8 +162,7 @@ def client_getname(session: Session, args: list[bytes]) -> Reply:
 
 def client_info_line(session: Session) -> str:
     """One line of CLIENT LIST: Redis's fields in Redis's order, but for the
-    ones about its memory allocation (qbuf-free, argv-mem, rbs, tot-mem, ...).
-    The fields of features to come (MULTI) already have their place."""
+    ones about its memory allocation (qbuf-free, argv-mem, rbs, tot-mem, ...)."""
     waiting_input, waiting_output = session.buffered()
     now = time.monotonic()
     subscribed, transaction = session.subscriptions.names, session.transaction

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import deque
 from itertools import islice
 
-from commands.base import (INT64_MIN, SYNTAX_ERROR, CommandError, Session, block, command, counted_arg,
-                           get_typed, integer_arg, timeout_arg)
+from commands.base import (INT64_MIN, SYNTAX_ERROR, CommandError, Session, block, command, counted_arg, first_of,
+                           get_typed, integer_arg, timeout_arg, waiting_value)
 from keyspace_events import GENERIC, LIST
 from resp import NULL_ARRAY, OK, Reply
 
@@ -173,37 +173,20 @@ def lmpop(session: Session, args: list[bytes]) -> Reply:
 # --- blocking pops -------------------------------------------------------------------------------
 
 # --8<-- [start:blocking]
-def waiting_list(session: Session, key: bytes) -> deque[bytes] | None:
-    """For a blocked client: the list at `key` if there is one. A key that
-    holds another type now is no error: the client just waits on."""
-    value = session.db.get(key)
-    return value if isinstance(value, deque) else None
-
-
-def first_list(session: Session, keys: list[bytes]) -> tuple[bytes, deque[bytes]] | None:
-    """The first of `keys` that holds a list, as BLPOP looks: missing keys are
-    skipped, and a key of another type before it is an error."""
-    for key in keys:
-        items = get_list(session, key)
-        if items is not None:
-            return key, items
-    return None
-
-
 def blocking_pop(session: Session, args: list[bytes], left: bool) -> Reply:
     """BLPOP and BRPOP: key [key ...] timeout"""
     deadline = timeout_arg(args[-1])
     keys = args[1:-1]
 
     def pop_from(session: Session, key: bytes) -> Reply | None:
-        items = waiting_list(session, key)
+        items = waiting_value(session, key, deque)
         if items is None:
             return None
         [element] = pop_many(session, key, items, left, 1)
         return [key, element]
 
-    if (found := first_list(session, keys)) is not None:
-        return pop_from(session, found[0])
+    if (key := first_of(session, keys, deque)) is not None:
+        return pop_from(session, key)
     return block(session, keys, deadline, pop_from)
 
 
@@ -229,11 +212,11 @@ def blmpop(session: Session, args: list[bytes]) -> Reply:
     deadline = timeout_arg(args[1])  # read after the rest, as Redis does
 
     def pop_from(session: Session, key: bytes) -> Reply | None:
-        items = waiting_list(session, key)
+        items = waiting_value(session, key, deque)
         return None if items is None else pop_with_key(session, key, items, left, count)
 
-    if (found := first_list(session, keys)) is not None:
-        return pop_from(session, found[0])
+    if (key := first_of(session, keys, deque)) is not None:
+        return pop_from(session, key)
     return block(session, keys, deadline, pop_from)
 
 
@@ -244,7 +227,7 @@ def blocking_move(session: Session, source: bytes, destination: bytes, from_left
 
     def move_from(session: Session, key: bytes) -> Reply | None:
         # The move pushes to the destination, which may wake another client in turn.
-        return None if waiting_list(session, key) is None else move(session, key, destination, from_left, to_left)
+        return None if waiting_value(session, key, deque) is None else move(session, key, destination, from_left, to_left)
 
     if get_list(session, source) is not None:
         return move(session, source, destination, from_left, to_left)

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import long_double
 from commands.base import (INT64_MAX, SYNTAX_ERROR, WRONGTYPE, CommandError, Session, block, command, counted_arg,
-                           get_typed, integer_arg, store_result, timeout_arg)
+                           first_of, get_typed, integer_arg, store_result, timeout_arg, waiting_value)
 from commands.keys import scan_cursor, scan_options
 from glob_match import glob_match
 from keyspace_events import GENERIC, ZSET
@@ -525,30 +525,19 @@ def zmpop(session: Session, args: list[bytes]) -> Reply:
 
 
 # --8<-- [start:blocking]
-def waiting_zset(session: Session, key: bytes) -> SortedSet | None:
-    """For a blocked client: the sorted set at `key` if there is one (another type: it waits on)."""
-    value = session.db.get(key)
-    return value if isinstance(value, SortedSet) else None
-
-
-def first_zset(session: Session, keys: list[bytes]) -> bytes | None:
-    """The first of `keys` that holds a sorted set; a key of another type before it is an error."""
-    return next((key for key in keys if get_zset(session, key) is not None), None)
-
-
 def blocking_pop(session: Session, args: list[bytes], highest: bool) -> Reply:
     """BZPOPMIN and BZPOPMAX: key [key ...] timeout"""
     deadline = timeout_arg(args[-1])
     keys = args[1:-1]
 
     def pop_from(session: Session, key: bytes) -> Reply | None:
-        zset = waiting_zset(session, key)
+        zset = waiting_value(session, key, SortedSet)
         if zset is None:
             return None
         [(member, score)] = pop_many(session, key, zset, highest, 1)
         return [key, member, Double(score)]
 
-    if (key := first_zset(session, keys)) is not None:
+    if (key := first_of(session, keys, SortedSet)) is not None:
         return pop_from(session, key)
     return block(session, keys, deadline, pop_from)
 
@@ -575,10 +564,10 @@ def bzmpop(session: Session, args: list[bytes]) -> Reply:
     deadline = timeout_arg(args[1])  # read after the rest, as Redis does
 
     def pop_from(session: Session, key: bytes) -> Reply | None:
-        zset = waiting_zset(session, key)
+        zset = waiting_value(session, key, SortedSet)
         return None if zset is None else pop_with_key(session, key, zset, highest, count)
 
-    if (key := first_zset(session, keys)) is not None:
+    if (key := first_of(session, keys, SortedSet)) is not None:
         return pop_from(session, key)
     return block(session, keys, deadline, pop_from)
 # --8<-- [end:blocking]
