@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import shlex
 import signal
 import socket
 import subprocess
@@ -55,6 +56,10 @@ from resp3 import Resp3Connection
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = {int(path.name[:2]): path for path in sorted((ROOT / "steps").glob("[0-9][0-9]_*"))}
 FIRST_RESP_STEP = 5  # steps before this speak the toy line protocol
+# From this step on a server saves to disk, by default every so often into
+# the directory it runs in; test servers get a scratch directory and, as
+# redis-server does here, no save points unless a test asks for them.
+FIRST_PERSISTENT_STEP = 17
 STARTUP_TIMEOUT = 10  # seconds
 
 
@@ -284,6 +289,11 @@ class ServerProcess:
         os.killpg(self.process.pid, signal.SIGINT)
         return self.process.wait(timeout)
 
+    def kill(self) -> int:
+        """Kill the server with SIGKILL, as a crash would: it gets no chance to save or flush."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        return self.process.wait()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             try:
@@ -296,11 +306,23 @@ class ServerProcess:
         self.process.stdout.close()
 
 
+def scratch_directory() -> str:
+    return tempfile.mkdtemp(prefix="redis-test-")
+
+
+def persistence_defaults(directory: str | None = None) -> list[str]:
+    """Redis-style config arguments that keep a test server's files out of
+    the way: a scratch directory, no save points, no AOF. Arguments after
+    these override them, as on redis-server's command line."""
+    return ["--save", "", "--appendonly", "no", "--dir", directory or scratch_directory()]
+
+
 def start_step(step: int, *extra_args: str) -> ServerProcess:
-    return ServerProcess([sys.executable, str(STEPS[step] / "server.py"), "--port", "0", *extra_args])
+    defaults = persistence_defaults() if step >= FIRST_PERSISTENT_STEP else []
+    return ServerProcess([sys.executable, str(STEPS[step] / "server.py"), "--port", "0", *defaults, *extra_args])
 
 
-def start_redis() -> ServerProcess:
+def start_redis(*extra_args: str) -> ServerProcess:
     """A real redis-server on a free port. Under pytest-xdist another worker
     may take the port between our finding it free and redis-server binding
     it; then ours exits, or we reach theirs: so check that the server on the
@@ -310,9 +332,9 @@ def start_redis() -> ServerProcess:
         try:
             # DEBUG is allowed so that tests can switch active expiry off, as Redis's own tests do.
             # --dir: a test may switch persistence on; its files go to a scratch directory.
-            process = ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                     "--appendonly", "no", "--enable-debug-command", "yes",
-                                     "--dir", tempfile.mkdtemp(prefix="redis-test-")], port=port)
+            process = ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                     "--enable-debug-command", "yes", *persistence_defaults(), *extra_args],
+                                    port=port)
         except RuntimeError:
             continue
         connection = RawConnection(process.host, process.port)
@@ -326,13 +348,17 @@ def start_redis() -> ServerProcess:
     raise RuntimeError("could not start a redis-server on a free port")
 
 
-def start_target(config: pytest.Config, target: Target) -> ServerProcess:
+def start_target(config: pytest.Config, target: Target, *extra_args: str) -> ServerProcess:
+    """Start the target's server; `extra_args` are Redis-style config
+    arguments ("--appendonly", "yes"), which a --server-cmd server gets
+    appended to its command."""
     if target.kind == "step":
-        return start_step(target.step)
+        return start_step(target.step, *extra_args)
     if target.kind == "redis":
-        return start_redis()
+        return start_redis(*extra_args)
     port = free_port()
-    return ServerProcess(config.getoption("--server-cmd").format(port=port), port=port, shell=True)
+    command = config.getoption("--server-cmd").format(port=port)
+    return ServerProcess(" ".join([command, *map(shlex.quote, extra_args)]), port=port, shell=True)
 
 
 def protocol_problem(process: ServerProcess, target: Target) -> str | None:
@@ -451,6 +477,30 @@ def reference_redis(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
     process = start_target(request.config, Target("redis", max(STEPS)))
     yield process
     process.stop()
+
+
+@pytest.fixture
+def spawn(request: pytest.FixtureRequest, target: Target) -> Iterator:
+    """spawn(*config, directory=None) starts a server of the test's own, of the
+    target's kind, with Redis-style config arguments, working in `directory`
+    (a new scratch one if None): for tests of what a server does at start,
+    at exit or after a crash. Its `.directory` names the directory. Every
+    server spawned is stopped after the test, with Ctrl-C."""
+    started: list[ServerProcess] = []
+
+    def start(*config: str, directory: str | None = None) -> ServerProcess:
+        directory = directory or scratch_directory()
+        process = start_target(request.config, target, "--dir", directory, *config)
+        process.directory = directory
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+    if target.kind == "step":
+        for process in started:
+            assert "Traceback" not in process.stderr_text(), process.stderr_text()
 
 
 @pytest.fixture
