@@ -23,6 +23,7 @@ from commands.config import ConfigError, output_limits, startup_config
 from commands.connection import client_info_line, type_of
 from commands.pubsub import notify_keyspace_event
 from keyspace_events import KeyEvents
+from persistence import LoadError, Persistence
 from resp import Error, ProtocolError, Reply, RequestParser, encode
 from stats import Stats
 from store import Store, now_ms
@@ -63,6 +64,10 @@ class Client:
         self.got_pushes = got_pushes  # tells the event loop to serve this client after the command
         self.over_soft_limit_since: float | None = None  # see check_output_limit
 
+    @property
+    def persistence(self) -> Persistence:
+        return self.session.server.persistence
+
     def run_commands(self) -> None:
         """Run the complete commands in the parser, appending replies to the outbox.
 
@@ -78,6 +83,7 @@ class Client:
                     return
                 session.last_active = time.monotonic()
                 reply = execute(session, args)
+                self.persistence.commit()  # what it changed, to the AOF buffer
                 if session.blocked is None:  # a blocked command has no reply yet
                     self.send(reply)
                 # The command may have created keys that blocked clients wait for.
@@ -159,6 +165,11 @@ class Server:
         # Keyspace notifications hear of every change to a key, and so does WATCH.
         key_events.listeners.append(partial(notify_keyspace_event, self.state))
         key_events.listeners.append(self.state.watches.key_changed)
+        # What the files on disk hold is loaded before any client is served.
+        self.persistence = self.state.persistence = Persistence(self.state)
+        key_events.listeners.append(self.persistence.key_event)
+        self.state.config_listeners.append(self.persistence.config_set)
+        self.persistence.load_at_start()
         self.first_db = 0  # where the next expiry cycle starts
         self.clients: dict[int, Client] = {}  # by id, as CLIENT KILL names them
         # Clients that another client's command gave output to: a blocked
@@ -195,6 +206,7 @@ class Server:
             self.state.blocked.expire(now_ms())
             if time.monotonic() >= next_cron:
                 self.cron()
+                self.persistence.commit(atomic=False)  # the keys the cron expired
                 next_cron = time.monotonic() + 1 / self.hz
             # CLIENT KILL and the output limits chose these; their replies so far are not waited for.
             while self.state.to_close:
@@ -221,6 +233,7 @@ class Server:
         for db in databases[self.first_db:] + databases[:self.first_db]:
             db.expire_some_keys(time_budget=ends - time.monotonic())
         self.state.stats.sample()  # for INFO's instantaneous_ops_per_sec
+        self.persistence.cron()  # save points, background saves, fsync once a second
         # A client past its soft output limit is let go once the soft seconds are up.
         for client in self.clients.values():
             client.check_output_limit()
@@ -301,6 +314,8 @@ class Server:
             client.events = wanted
 
     def write(self, client: Client) -> None:
+        # Nothing a reply tells of may be lost: it goes to the AOF first.
+        self.persistence.write_aof()
         while client.outbox:
             try:
                 sent = client.sock.send(client.outbox)
@@ -310,6 +325,7 @@ class Server:
             self.state.stats.net_output_bytes += sent
             # Commands held back by OUTPUT_LIMIT may run now that there is room.
             client.run_commands()
+            self.persistence.write_aof()
 
     def close(self, client: Client) -> None:
         if client.session.blocked is not None:
@@ -341,8 +357,16 @@ def main() -> None:
     host = config["bind"].split()[0].decode() if "--bind" in sys.argv or "--host" in sys.argv else "127.0.0.1"
     with socket.create_server((host, int(config["port"]))) as listener:
         host, port = listener.getsockname()[:2]
+        try:
+            server = Server(listener, config)
+        except LoadError as error:
+            # Never start on part of the data: whoever runs the server decides.
+            sys.exit(f"{error}\nThe server is not started; the files are left as they are.")
         print(f"Listening on {host}:{port}", flush=True)
-        Server(listener, config).run_forever()
+        try:
+            server.run_forever()
+        except KeyboardInterrupt:  # Ctrl-C: save what there is to save, then exit
+            server.persistence.shutdown()
 
 
 if __name__ == "__main__":

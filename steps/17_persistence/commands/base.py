@@ -14,7 +14,7 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import long_double
 from blocking import Blocked, BlockedClients
@@ -25,6 +25,9 @@ from sorted_set import SortedSet
 from stats import CommandStats, Stats
 from store import Store, now_ms
 from watches import Watches
+
+if TYPE_CHECKING:  # persistence.py runs commands (to load an AOF), so it imports this module
+    from persistence import Persistence
 
 NOT_AN_INTEGER = "ERR value is not an integer or out of range"
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -58,6 +61,11 @@ class ServerState:
     # after the command that killed them, as Redis does.
     to_close: list[Session] = field(default_factory=list)
     pubsub: PubSub = field(default_factory=PubSub)
+    # What is kept on disk, and how (persistence.py); the event loop sets it up.
+    persistence: Persistence | None = None
+    # Told of every CONFIG SET, with the parameters it changed, so that a
+    # change such as appendonly yes takes effect at once.
+    config_listeners: list[Callable[[dict[str, bytes]], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.watches = Watches(self.databases)
@@ -99,6 +107,7 @@ class Session:
     created: float = field(default_factory=time.monotonic)
     last_active: float = field(default_factory=time.monotonic)
     last_command: str = "NULL"  # the cmd= field: the last command run, "NULL" before any
+    command_args: list[bytes] = field(default_factory=list)  # that command's words
     closing: bool = False  # hang up once the replies already made are sent
     # How many bytes wait in this client's input and output buffers; the
     # event loop fills this in, so that CLIENT LIST can show it.
@@ -231,13 +240,16 @@ def execute(session: Session, args: list[bytes]) -> Reply:
 def call(session: Session, entry: Command, args: list[bytes]) -> Reply:
     """Run a command that was found and checked: now, or as part of EXEC."""
     stats = session.server.stats
-    session.last_command = entry.name
+    session.last_command, session.command_args = entry.name, args
     stats.counting_lookups = "readonly" in entry.flags
-    started = time.perf_counter_ns()
+    started, dirty = time.perf_counter_ns(), stats.dirty
     try:
         reply = entry.handler(session, args)
     except CommandError as error:
         reply = Error(str(error))
+    # A command that changed the data goes to the AOF (persistence.py).
+    if stats.dirty != dirty and session.server.persistence is not None:
+        session.server.persistence.propagate(session, args, reply)
     calls = command_stats(stats, entry)
     calls.calls += 1
     calls.usec += (time.perf_counter_ns() - started) // 1000
@@ -374,12 +386,18 @@ def block(session: Session, keys: list[bytes], deadline: int | None,
     Inside a transaction it cannot wait, and replies `timed_out` at once."""
     if session.in_exec:  # a transaction never waits: as if the time were up already
         return timed_out
+    args = session.command_args
 
     def retry(session: Session, key: bytes) -> Reply | None:
         try:
-            return serve(session, key)
+            reply = serve(session, key)
         except CommandError as error:  # BLMOVE onto a key that became a string, say
             return Error(str(error))
+        persistence = session.server.persistence
+        if reply is not None and persistence is not None:  # served: it popped, and the AOF must say so
+            persistence.propagate(session, args, reply)
+            persistence.commit()
+        return reply
 
     session.server.blocked.block(session, keys, deadline, retry)
     return None

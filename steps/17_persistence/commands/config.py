@@ -632,6 +632,8 @@ def config_set(session: Session, args: list[bytes]) -> Reply:
         except ValueError as error:
             raise CommandError(f"ERR CONFIG SET failed (possibly related to argument '{name}') - {error}") from None
     config.update(changes)
+    for listener in session.server.config_listeners:
+        listener(changes)
     return OK
 
 

@@ -90,11 +90,7 @@ def memory_section(state: ServerState) -> dict[str, object]:
 
 
 def persistence_section(state: ServerState) -> dict[str, object]:
-    # Nothing is saved until step 17: no save has run, none is running.
-    return {
-        "loading": 0, "rdb_bgsave_in_progress": 0, "rdb_last_save_time": int(state.started),
-        "rdb_last_bgsave_status": "ok", "aof_enabled": 0, "aof_rewrite_in_progress": 0,
-    }
+    return state.persistence.info()
 
 
 def stats_section(state: ServerState) -> dict[str, object]:

@@ -71,7 +71,10 @@ def expire_generic(session: Session, args: list[bytes], base_ms: int, in_seconds
             or (b"GT" in options and (current is None or deadline <= current))
             or (b"LT" in options and current is not None and deadline >= current)):
         return 0
-    if deadline <= now_ms():
+    # A time already past deletes the key, except while the AOF loads: the
+    # deadline was in the future when the command was written (the key
+    # then expires once the server is up).
+    if deadline <= now_ms() and not session.db.loading:
         session.db.delete(key)
         session.db.changed(key, "del", GENERIC)
     else:
