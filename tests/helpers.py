@@ -242,3 +242,31 @@ def same_command_table_entries(call, reference_redis, names: Iterable[str]) -> N
                 assert ours[field] == theirs[field], (name, field)
     finally:
         reference.close()
+
+
+# --- what a server holds ---------------------------------------------------------------------
+
+def dataset(connection: RawConnection, databases: int = 16) -> dict[tuple[int, bytes], tuple]:
+    """Every key of every database, as (database, key) -> (type, value,
+    deadline in ms or -1): what a server holds, to compare two servers, or
+    one before and after a restart. A hash becomes a dict, a set a sorted
+    list, a sorted set its (member, score) pairs in order."""
+    values = {
+        "string": lambda key: connection.call("GET", key),
+        "list": lambda key: connection.call("LRANGE", key, 0, -1),
+        "hash": lambda key: dict(pairs(connection.call("HGETALL", key))),
+        "set": lambda key: sorted(connection.call("SMEMBERS", key)),
+        "zset": lambda key: pairs(connection.call("ZRANGE", key, 0, -1, "WITHSCORES")),
+    }
+    held = {}
+    for db in range(databases):
+        connection.call("SELECT", db)
+        for key in connection.call("KEYS", "*"):
+            kind = str(connection.call("TYPE", key))  # a status reply
+            held[db, key] = (kind, values[kind](key), connection.call("PEXPIRETIME", key))
+    connection.call("SELECT", 0)
+    return {key: held[key] for key in sorted(held)}
+
+
+def pairs(flat: list) -> list[tuple]:
+    return list(zip(flat[::2], flat[1::2]))

@@ -170,6 +170,7 @@ class AppendOnlyFile:
         self.last_fsync = time.monotonic()
         self.incr_size = 0  # for INFO's aof_current_size
         self.base_size = 0
+        self.write_error: str | None = None  # why the last write failed (a full disk, say)
 
     @property
     def manifest_path(self) -> str:
@@ -238,13 +239,15 @@ class AppendOnlyFile:
         until it is on the disk. Once written, a crash of this process loses
         nothing; a crash of the machine loses what was not yet synced."""
         if self.buffer and self.fd >= 0:
-            written = 0
-            view = memoryview(self.buffer)
-            while written < len(view):
-                written += os.write(self.fd, view[written:])
-            view.release()
-            self.incr_size += len(self.buffer)
-            self.buffer.clear()
+            try:
+                written = os.write(self.fd, self.buffer)
+            except OSError as error:
+                # Keep the buffer to try again; the server refuses writes meanwhile.
+                self.write_error = error.strerror
+                return
+            self.write_error = None
+            del self.buffer[:written]  # a short write leaves the rest for next time
+            self.incr_size += written
             self.unsynced = True
         if fsync and self.unsynced and self.fd >= 0:
             os.fsync(self.fd)

@@ -181,6 +181,19 @@ class Persistence:
         self.load_rdb(self.rdb_path())
     # --8<-- [end:rdb_save]
 
+    def write_error(self) -> str | None:
+        """Why write commands are refused now, if they are: the last save
+        failed (and stop-writes-on-bgsave-error says to stop), or the AOF
+        could not be written."""
+        if not self.last_save_ok and self.config["save"] and self.config["stop-writes-on-bgsave-error"] == b"yes":
+            return ("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+                    "disk. Commands that may modify the data set are disabled, because this instance is configured "
+                    "to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
+                    "Please check the Redis logs for details about the RDB error.")
+        if self.aof is not None and self.aof.write_error:
+            return f"MISCONF Errors writing to the AOF file: {self.aof.write_error}"
+        return None
+
     # --8<-- [start:cron]
     def cron(self) -> None:
         """Called by the event loop's cron: reap a finished child, sync the
@@ -499,8 +512,11 @@ class Persistence:
             os.kill(self.child.pid, 9)
         if self.config["save"]:
             log("Saving the final RDB snapshot before exiting.")
-            self.write_snapshot(self.rdb_path())
-            log("DB saved on disk")
+            try:
+                self.write_snapshot(self.rdb_path())
+                log("DB saved on disk")
+            except OSError as error:
+                log(f"Error trying to save the DB: {error.strerror}")
 
     def info(self) -> dict[str, object]:
         """INFO persistence."""
@@ -524,7 +540,7 @@ class Persistence:
             "aof_last_bgrewrite_status": "ok" if self.aof_last_rewrite_ok else "err",
             "aof_rewrites": self.aof_rewrites,
             "aof_rewrites_consecutive_failures": self.aof_rewrite_failures,
-            "aof_last_write_status": "ok",
+            "aof_last_write_status": "err" if self.aof and self.aof.write_error else "ok",
         }
         if self.aof is not None:
             fields |= {

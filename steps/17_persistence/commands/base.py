@@ -225,6 +225,12 @@ def execute(session: Session, args: list[bytes]) -> Reply:
         if session.subscriptions and session.protocol == 2 and entry.name not in ALLOWED_WHILE_SUBSCRIBED:
             raise CommandError(f"ERR Can't execute '{entry.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
                                "PING / QUIT / RESET are allowed in this context")
+        # A server that cannot save refuses writes rather than lose them; a
+        # PING gets the error too, so that a client's health check sees it.
+        persistence = session.server.persistence
+        if persistence is not None and ("write" in entry.flags or entry.name == "ping"):
+            if problem := persistence.write_error():
+                raise CommandError(problem)
     except CommandError as error:
         if entry is not None:  # a command Redis knows but refused to run
             command_stats(stats, entry).rejected_calls += 1
