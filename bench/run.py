@@ -69,6 +69,7 @@ import parser as resp_parser_bench  # bench/parser.py
 ROOT = Path(__file__).resolve().parent.parent
 STEPS_DIR = ROOT / "steps"
 FIRST_BENCHMARKED_STEP = 3  # steps 01 and 02 serve one client at a time
+FIRST_PERSISTENT_STEP = 17  # steps from here keep files unless told not to
 FIRST_RESP_STEP = 5  # steps before 05 speak the line protocol
 
 
@@ -262,9 +263,12 @@ def find_steps(wanted: list[str]) -> list[Target]:
         if not folders:
             raise SystemExit(f"no steps/{number}_*/server.py")
         server = folders[0]
+        # From step 17 on a step saves to disk; like Redis here, not while measured.
+        no_files = ["--save", "", "--appendonly", "no", "--dir", tempfile.gettempdir()] \
+            if int(number) >= FIRST_PERSISTENT_STEP else []
         targets.append(Target(
             name=number, label=f"step {number}",
-            argv=[sys.executable, str(server.relative_to(ROOT)), "--port", "0"],
+            argv=[sys.executable, str(server.relative_to(ROOT)), "--port", "0", *no_files],
             speaks_resp=int(number) >= FIRST_RESP_STEP))
     return targets
 
