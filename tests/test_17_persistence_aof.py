@@ -268,6 +268,80 @@ def test_with_appendfsync_everysec_a_killed_server_loses_no_acknowledged_write(s
         assert int(again.call("GET", f"counter:{number}")) in (acknowledged, acknowledged + 1)
 
 
+# --- snapshots ---------------------------------------------------------------------------
+
+def persistence_info(connection: RawConnection) -> dict[bytes, bytes]:
+    lines = connection.call("INFO", "persistence").splitlines()
+    return dict(line.split(b":", 1) for line in lines if b":" in line)
+
+
+def bgsave_done(connection: RawConnection) -> bool:
+    return persistence_info(connection)[b"rdb_bgsave_in_progress"] == b"0"
+
+
+def test_bgsave_writes_a_snapshot_in_the_background(spawn):
+    process = spawn()
+    connection = connect(process)
+    connection.call("SET", "key", "value")
+    assert connection.call("BGSAVE") == "Background saving started"
+    assert wait_until(lambda: bgsave_done(connection) and persistence_info(connection)[b"rdb_saves"] == b"1")
+    info = persistence_info(connection)
+    assert info[b"rdb_last_bgsave_status"] == b"ok" and info[b"rdb_changes_since_last_save"] == b"0"
+    assert (Path(process.directory) / "dump.rdb").exists()
+
+
+def test_rdb_changes_since_last_save_counts_the_writes(spawn):
+    connection = connect(spawn())
+    connection.call("SET", "a", 1)
+    connection.call("SET", "b", 2)
+    connection.call("GET", "a")
+    connection.call("DEL", "a", "missing")
+    assert persistence_info(connection)[b"rdb_changes_since_last_save"] == b"3"
+
+
+def test_save_points_start_a_background_save_on_their_own(spawn):
+    process = spawn("--save", "1 1")
+    connect(process).call("SET", "key", "value")
+    assert wait_until(lambda: (Path(process.directory) / "dump.rdb").exists())
+
+
+def test_after_a_crash_a_restart_holds_the_keys_of_the_last_snapshot(spawn):
+    process = spawn()
+    connection = connect(process)
+    fill(connection)
+    snapshot = dataset(connection)
+    connection.call("BGSAVE")
+    assert wait_until(lambda: bgsave_done(connection) and persistence_info(connection)[b"rdb_saves"] == b"1")
+    connection.call("SET", "after", "the snapshot")
+    process.kill()
+    assert dataset(connect(spawn(directory=process.directory))) == snapshot
+
+
+def test_ctrl_c_saves_a_last_snapshot_when_there_are_save_points(spawn):
+    process = spawn("--save", "3600 1")
+    connect(process).call("SET", "key", "value")
+    again = connect(restarted(spawn, process))
+    assert again.call("GET", "key") == b"value"
+
+
+def test_flushall_with_save_points_saves_the_empty_data_at_once(spawn):
+    process = spawn("--save", "3600 1")
+    connection = connect(process)
+    connection.call("SET", "key", "value")
+    assert connection.call("SAVE") == "OK"
+    connection.call("FLUSHALL")
+    process.kill()  # no chance to save at exit: the snapshot FLUSHALL wrote is what is left
+    assert connect(spawn(directory=process.directory)).call("DBSIZE") == 0
+
+
+def test_debug_reload_saves_and_loads_the_data_back(spawn):
+    connection = connect(spawn("--enable-debug-command", "yes"))
+    fill(connection)
+    before = dataset(connection)
+    assert connection.call("DEBUG", "RELOAD") == "OK"
+    assert dataset(connection) == before
+
+
 # --- when saving fails ---------------------------------------------------------------------
 
 def test_after_a_failed_background_save_writes_and_ping_are_refused(spawn):
