@@ -30,10 +30,12 @@ FLUSHALL, the data is also wiped between tests.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import select
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -306,8 +308,13 @@ class ServerProcess:
         self.process.stdout.close()
 
 
+# Every server's scratch directory is made in this one, removed when the run ends.
+SCRATCH = tempfile.mkdtemp(prefix="redis-tests-")
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
+
+
 def scratch_directory() -> str:
-    return tempfile.mkdtemp(prefix="redis-test-")
+    return tempfile.mkdtemp(dir=SCRATCH)
 
 
 def persistence_defaults(directory: str | None = None) -> list[str]:
