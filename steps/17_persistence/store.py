@@ -279,9 +279,11 @@ class Store:
         """Report that `key` changed: `event` of class `kind` (keyspace_events.py).
         Commands call this where Redis calls notifyKeyspaceEvent(), once the
         change is made, and only if something really changed. Each change
-        counts towards the save points (persistence.py); an expiry does not:
-        it is the clock's doing, not a write."""
-        if kind != EXPIRED:
+        counts towards the save points (persistence.py), once: "new" comes
+        with the command's own event; and an expiry is the clock's doing,
+        not a write. (Redis counts some commands' changes by the element:
+        RPUSH of three values is three changes there, one here.)"""
+        if kind not in (EXPIRED, NEW):
             self.stats.dirty += 1
         self.events.report(self.index, key, event, kind)
     # --8<-- [end:changed]
