@@ -667,7 +667,10 @@ def restore_payload(payload: bytes) -> object:
     if version > RDB_VERSION or struct.unpack("<Q", footer)[0] != crc64(body):
         raise RdbError("DUMP payload version or checksum are wrong")
     reader = Reader(body[:-2])
-    value = read_value(reader, reader.byte())
+    try:
+        value = read_value(reader, reader.byte())
+    except RdbError:
+        raise RdbError("Bad data format") from None
     if reader.position != len(body) - 2 or is_empty(value):
         raise RdbError("Bad data format")
     return value
