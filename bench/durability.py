@@ -61,11 +61,15 @@ def start(kind: str, step: str, directory: str, policy: str) -> tuple[subprocess
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        # Redis accepts connections while it loads, and answers -LOADING: wait for PONG.
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, port
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(command("PING"))
+                if sock.makefile("rb").readline() == b"+PONG\r\n":
+                    return process, port
         except OSError:
-            time.sleep(0.02)
+            pass
+        time.sleep(0.02)
     process.kill()
     raise SystemExit(f"{argv} did not start")
 

@@ -346,6 +346,10 @@ def start_redis(*extra_args: str) -> ServerProcess:
             continue
         connection = RawConnection(process.host, process.port)
         try:
+            # Redis takes connections while it loads its files, and answers -LOADING until it is done.
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while str(connection.call("PING")).startswith("LOADING") and time.monotonic() < deadline:
+                time.sleep(0.01)
             info = connection.call("INFO", "server")
         finally:
             connection.close()
