@@ -1,10 +1,10 @@
 """Step 17: persistence.
 
-MULTI queues a client's commands and EXEC runs them one after the other,
-with no other client's command in between, which the one-thread event loop
-gives for free (commands/transactions.py). WATCH adds optimistic locking:
-watches.py listens to step 15's keyspace events and marks the transactions
-whose watched keys changed, and their EXEC then runs nothing.
+The data now outlives the process. persistence.py saves snapshots in
+Redis's RDB format (rdb.py), by SAVE, by BGSAVE in a forked child, and on
+its own when a save point is due; and with appendonly yes it appends every
+write to the AOF (aof.py) before the reply leaves. At start the server
+loads what the files hold, or refuses to start if they are damaged.
 """
 
 from __future__ import annotations
@@ -313,6 +313,7 @@ class Server:
             self.selector.modify(client.sock, wanted, data=client)
             client.events = wanted
 
+    # --8<-- [start:write]
     def write(self, client: Client) -> None:
         # Nothing a reply tells of may be lost: it goes to the AOF first.
         self.persistence.write_aof()
@@ -326,6 +327,7 @@ class Server:
             # Commands held back by OUTPUT_LIMIT may run now that there is room.
             client.run_commands()
             self.persistence.write_aof()
+    # --8<-- [end:write]
 
     def close(self, client: Client) -> None:
         if client.session.blocked is not None:
