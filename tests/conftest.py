@@ -324,25 +324,29 @@ def persistence_defaults(directory: str | None = None) -> list[str]:
     return ["--save", "", "--appendonly", "no", "--dir", directory or scratch_directory()]
 
 
-def start_step(step: int, *extra_args: str) -> ServerProcess:
+def start_step(step: int, *extra_args: str, config_file: str | None = None) -> ServerProcess:
     defaults = persistence_defaults() if step >= FIRST_PERSISTENT_STEP else []
-    return ServerProcess([sys.executable, str(STEPS[step] / "server.py"), "--port", "0", *defaults, *extra_args])
+    return ServerProcess([sys.executable, str(STEPS[step] / "server.py"), *([config_file] if config_file else []),
+                          "--port", "0", *defaults, *extra_args])
 
 
-def start_redis(*extra_args: str) -> ServerProcess:
+def start_redis(*extra_args: str, config_file: str | None = None) -> ServerProcess:
     """A real redis-server on a free port. Under pytest-xdist another worker
     may take the port between our finding it free and redis-server binding
     it; then ours exits, or we reach theirs: so check that the server on the
     port is ours, and try another port if not."""
+    problem = None
     for _ in range(5):
         port = free_port()
         try:
             # DEBUG is allowed so that tests can switch active expiry off, as Redis's own tests do.
             # --dir: a test may switch persistence on; its files go to a scratch directory.
-            process = ServerProcess(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+            process = ServerProcess(["redis-server", *([config_file] if config_file else []),
+                                     "--port", str(port), "--bind", "127.0.0.1",
                                      "--enable-debug-command", "yes", *persistence_defaults(), *extra_args],
                                     port=port)
-        except RuntimeError:
+        except RuntimeError as error:  # another worker took the port; or a config it refuses
+            problem = error
             continue
         connection = RawConnection(process.host, process.port)
         try:
@@ -355,18 +359,24 @@ def start_redis(*extra_args: str) -> ServerProcess:
             connection.close()
         if isinstance(info, bytes) and f"process_id:{process.process.pid}\r\n".encode() in info:
             return process
+        if str(info).startswith("NOAUTH"):  # started with a password: it can only be ours
+            return process
         process.stop()
-    raise RuntimeError("could not start a redis-server on a free port")
+    raise RuntimeError(f"could not start a redis-server on a free port: {problem}")
 
 
-def start_target(config: pytest.Config, target: Target, *extra_args: str) -> ServerProcess:
+def start_target(config: pytest.Config, target: Target, *extra_args: str,
+                 config_file: str | None = None) -> ServerProcess:
     """Start the target's server; `extra_args` are Redis-style config
     arguments ("--appendonly", "yes"), which a --server-cmd server gets
-    appended to its command."""
+    appended to its command; `config_file` comes first, as redis-server
+    takes it (a --server-cmd server cannot be given one: the test skips)."""
     if target.kind == "step":
-        return start_step(target.step, *extra_args)
+        return start_step(target.step, *extra_args, config_file=config_file)
     if target.kind == "redis":
-        return start_redis(*extra_args)
+        return start_redis(*extra_args, config_file=config_file)
+    if config_file:
+        pytest.skip("a --server-cmd command takes no config file before its arguments")
     port = free_port()
     command = config.getoption("--server-cmd").format(port=port)
     return ServerProcess(" ".join([command, *map(shlex.quote, extra_args)]), port=port, shell=True)
@@ -492,16 +502,17 @@ def reference_redis(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def spawn(request: pytest.FixtureRequest, target: Target) -> Iterator:
-    """spawn(*config, directory=None) starts a server of the test's own, of the
-    target's kind, with Redis-style config arguments, working in `directory`
-    (a new scratch one if None): for tests of what a server does at start,
+    """spawn(*config, directory=None, config_file=None) starts a server of the
+    test's own, of the target's kind, with Redis-style config arguments (after
+    `config_file`, if given), working in `directory` (a new scratch one if
+    None): for tests of what a server does at start,
     at exit or after a crash. Its `.directory` names the directory. Every
     server spawned is stopped after the test, with Ctrl-C."""
     started: list[ServerProcess] = []
 
-    def start(*config: str, directory: str | None = None) -> ServerProcess:
+    def start(*config: str, directory: str | None = None, config_file: str | None = None) -> ServerProcess:
         directory = directory or scratch_directory()
-        process = start_target(request.config, target, "--dir", directory, *config)
+        process = start_target(request.config, target, "--dir", directory, *config, config_file=config_file)
         process.directory = directory
         started.append(process)
         return process

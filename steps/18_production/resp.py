@@ -68,6 +68,7 @@ class RequestParser:
         self._items_left = 0  # bulk strings still due in the current array
         self._bulk_len = -1  # length of the bulk string being read; -1: header not read yet
         self._args: list[bytes] = []
+        self.max_bulk_len = MAX_BULK_LEN  # proto-max-bulk-len; the event loop keeps it up to date
 
     def feed(self, data: bytes) -> None:
         """Add bytes just read from the socket."""
@@ -143,7 +144,7 @@ class RequestParser:
                     got = line[:1].decode("utf-8", "surrogateescape") or "\r"
                     raise ProtocolError(f"Protocol error: expected '$', got '{got}'")
                 length = parse_int64(line[1:])
-                if length is None or length < 0 or length > MAX_BULK_LEN:
+                if length is None or length < 0 or length > self.max_bulk_len:
                     raise ProtocolError("Protocol error: invalid bulk length")
                 self._bulk_len = length
             # Wait until the whole string and its "\r\n" are here. Until then

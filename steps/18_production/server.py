@@ -1,16 +1,17 @@
 """Step 18: a server fit for production.
 
-MULTI queues a client's commands and EXEC runs them one after the other,
-with no other client's command in between, which the one-thread event loop
-gives for free (commands/transactions.py). WATCH adds optimistic locking:
-watches.py listens to step 15's keyspace events and marks the transactions
-whose watched keys changed, and their EXEC then runs nothing.
+What an operator needs from a server that runs for months: a config file
+(commands/config_file.py) that CONFIG REWRITE keeps up to date; limits on
+how many clients may connect, how big a request may be and how long a
+client may sit idle; a graceful exit on SHUTDOWN, SIGTERM and Ctrl-C that
+saves first; and the slow log (slowlog.py), which says what took long.
 """
 
 from __future__ import annotations
 
 import os
 import selectors
+import signal
 import socket
 import sys
 import time
@@ -20,9 +21,11 @@ from typing import Callable
 from commands import ServerState, Session, execute
 from blocking import BlockedClients
 from commands.config import ConfigError, output_limits, startup_config
+from commands.config_file import ConfigFileError, read_config
 from commands.connection import client_info_line, type_of
 from commands.pubsub import notify_keyspace_event
 from keyspace_events import KeyEvents
+from persistence import LoadError, Persistence, log
 from resp import Error, ProtocolError, Reply, RequestParser, encode
 from stats import Stats
 from store import Store, now_ms
@@ -33,14 +36,20 @@ READ_SIZE = 64 * 1024  # bytes asked of recv() at a time
 OUTPUT_LIMIT = 1024 * 1024
 
 
-def parse_args(words: list[str]) -> dict[str, bytes]:
-    """The server's config from its command line: Redis-style `--name value`
+def parse_args(words: list[str]) -> tuple[dict[str, bytes], str]:
+    """The server's config and its config file: as redis-server takes them,
+    the file's path first if there is one, then Redis-style `--name value`
     pairs (--port 6380 --dir /tmp --save ""), plus --host, which is --bind."""
     if {"-h", "--help"} & set(words):
-        print(f"{__doc__.splitlines()[0]}\nusage: server.py [--host ADDRESS] [--port N] [--<config name> <value> ...]")
+        print(f"{__doc__.splitlines()[0]}\nusage: server.py [/path/to/redis.conf] [--host ADDRESS] [--port N] "
+              "[--<config name> <value> ...]")
         sys.exit(0)
+    path = words.pop(0) if words and not words[0].startswith("--") else ""
+    words = ["--bind" if word == "--host" else word for word in words]
     try:
-        return startup_config(["--bind" if word == "--host" else word for word in words])
+        return (read_config(path, words) if path else startup_config(words)), path and os.path.abspath(path)
+    except ConfigFileError as error:
+        sys.exit(str(error))
     except ConfigError as error:
         sys.exit(f"*** FATAL CONFIG ERROR ***\n{error}")
 
@@ -63,6 +72,10 @@ class Client:
         self.got_pushes = got_pushes  # tells the event loop to serve this client after the command
         self.over_soft_limit_since: float | None = None  # see check_output_limit
 
+    @property
+    def persistence(self) -> Persistence:
+        return self.session.server.persistence
+
     def run_commands(self) -> None:
         """Run the complete commands in the parser, appending replies to the outbox.
 
@@ -72,12 +85,14 @@ class Client:
         session = self.session
         try:
             # A blocked client's next commands wait until it is answered.
-            while not session.closing and session.blocked is None and len(self.outbox) < OUTPUT_LIMIT:
+            while (not session.closing and session.blocked is None and len(self.outbox) < OUTPUT_LIMIT
+                   and not session.server.shutting_down):
                 args = self.parser.next_command()
                 if args is None:
                     return
                 session.last_active = time.monotonic()
                 reply = execute(session, args)
+                self.persistence.commit()  # what it changed, to the AOF buffer
                 if session.blocked is None:  # a blocked command has no reply yet
                     self.send(reply)
                 # The command may have created keys that blocked clients wait for.
@@ -151,14 +166,19 @@ class Client:
 class Server:
     """The event loop: the only thread, owner of the databases and of every socket."""
 
-    def __init__(self, listener: socket.socket, config: dict[str, bytes]) -> None:
+    def __init__(self, listener: socket.socket, config: dict[str, bytes], config_file: str = "") -> None:
         databases, stats = int(config["databases"]), Stats()
         blocked, key_events = BlockedClients(), KeyEvents()
         self.state = ServerState([Store(stats, blocked, index, key_events) for index in range(databases)],
-                                 config, stats, key_events, blocked=blocked)
+                                 config, stats, key_events, blocked=blocked, config_file=config_file)
         # Keyspace notifications hear of every change to a key, and so does WATCH.
         key_events.listeners.append(partial(notify_keyspace_event, self.state))
         key_events.listeners.append(self.state.watches.key_changed)
+        # What the files on disk hold is loaded before any client is served.
+        self.persistence = self.state.persistence = Persistence(self.state)
+        key_events.listeners.append(self.persistence.key_event)
+        self.state.config_listeners.append(self.persistence.config_set)
+        self.persistence.load_at_start()
         self.first_db = 0  # where the next expiry cycle starts
         self.clients: dict[int, Client] = {}  # by id, as CLIENT KILL names them
         # Clients that another client's command gave output to: a blocked
@@ -175,6 +195,9 @@ class Server:
         listener.setblocking(False)
         # The listening socket is "ready to read" when a client is waiting in accept().
         self.selector.register(listener, selectors.EVENT_READ, data=None)
+        self.signal: int | None = None
+        signal.signal(signal.SIGTERM, self.signalled)
+        signal.signal(signal.SIGINT, self.signalled)
 
     # --8<-- [start:run_forever]
     def run_forever(self) -> None:
@@ -195,6 +218,7 @@ class Server:
             self.state.blocked.expire(now_ms())
             if time.monotonic() >= next_cron:
                 self.cron()
+                self.persistence.commit(atomic=False)  # the keys the cron expired
                 next_cron = time.monotonic() + 1 / self.hz
             # CLIENT KILL and the output limits chose these; their replies so far are not waited for.
             while self.state.to_close:
@@ -202,6 +226,7 @@ class Server:
                 if session.id in self.clients:  # it may have hung up by itself meanwhile
                     self.close(self.clients[session.id])
             self.serve_pending()  # expiry in cron may have pushed keyspace events
+            self.shut_down_if_asked()
     # --8<-- [end:run_forever]
 
     # --8<-- [start:cron]
@@ -221,10 +246,52 @@ class Server:
         for db in databases[self.first_db:] + databases[:self.first_db]:
             db.expire_some_keys(time_budget=ends - time.monotonic())
         self.state.stats.sample()  # for INFO's instantaneous_ops_per_sec
+        self.persistence.cron()  # save points, background saves, fsync once a second
         # A client past its soft output limit is let go once the soft seconds are up.
         for client in self.clients.values():
             client.check_output_limit()
+        self.close_idle_clients()
     # --8<-- [end:cron]
+
+    def close_idle_clients(self) -> None:
+        """timeout: a client that sent nothing for that many seconds is closed,
+        unless it is waiting on purpose: blocked, or subscribed."""
+        timeout = int(self.state.config["timeout"])
+        if not timeout:
+            return
+        now = time.monotonic()
+        for client in list(self.clients.values()):
+            session = client.session
+            if now - session.last_active > timeout and session.blocked is None and not session.subscriptions:
+                log("Closing idle client")
+                self.close(client)
+
+    # --8<-- [start:shutdown]
+    def signalled(self, number: int, _frame: object) -> None:
+        """SIGTERM or SIGINT: shut down at the next turn of the loop, not in
+        the middle of whatever the loop was doing when the signal came."""
+        self.signal = number
+
+    def shut_down_if_asked(self) -> None:
+        """Exit if SHUTDOWN asked for it, or a signal did and the shutdown
+        succeeds: the flags come from shutdown-on-sigterm / -sigint."""
+        if self.signal is not None:
+            name = signal.Signals(self.signal).name
+            flags = self.state.config["shutdown-on-sigint" if name == "SIGINT" else "shutdown-on-sigterm"].split()
+            self.signal = None
+            log(f"Received {name} scheduling shutdown...")
+            log("User requested shutdown...")
+            save = True if b"save" in flags else False if b"nosave" in flags else None
+            if self.persistence.shutdown(save, force=b"force" in flags):
+                self.state.shutting_down = True
+            else:
+                log("Errors trying to shut down the server. Check the logs for more information.")
+        if self.state.shutting_down:
+            for client in self.clients.values():
+                client.sock.close()
+            log("Redis is now ready to exit, bye bye...")
+            raise SystemExit(0)
+    # --8<-- [end:shutdown]
 
     def accept(self, listener: socket.socket) -> None:
         while True:  # take every client that is waiting, not just one
@@ -237,6 +304,15 @@ class Server:
                 # took it: like Redis, say so and carry on serving the others.
                 print(f"Accepting client connection: {error}", file=sys.stderr)
                 return
+            if len(self.clients) >= int(self.state.config["maxclients"]):
+                # Told why, then let go: as Redis does, before reading a byte of it.
+                try:
+                    sock.send(b"-ERR max number of clients reached\r\n")
+                except OSError:
+                    pass
+                sock.close()
+                self.state.stats.rejected_connections += 1
+                continue
             try:
                 client = Client(sock, self.state, self.pending.add)
             except OSError:  # it hung up before we could ask its address
@@ -262,6 +338,14 @@ class Server:
                 return
             client.parser.feed(data)
             self.state.stats.net_input_bytes += len(data)
+            # A client that sends more than it lets us run (one huge
+            # command, or commands while it is blocked) is cut off.
+            config = self.state.config
+            if client.parser.buffered() > int(config["client-query-buffer-limit"]):
+                log(f"Closing client that reached max query buffer length: {client_info_line(client.session)}")
+                self.close(client)
+                return
+            client.parser.max_bulk_len = int(config["proto-max-bulk-len"])
         self.respond(client)
 
     # --8<-- [start:wake]
@@ -300,7 +384,10 @@ class Server:
             self.selector.modify(client.sock, wanted, data=client)
             client.events = wanted
 
+    # --8<-- [start:write]
     def write(self, client: Client) -> None:
+        # Nothing a reply tells of may be lost: it goes to the AOF first.
+        self.persistence.write_aof()
         while client.outbox:
             try:
                 sent = client.sock.send(client.outbox)
@@ -310,6 +397,8 @@ class Server:
             self.state.stats.net_output_bytes += sent
             # Commands held back by OUTPUT_LIMIT may run now that there is room.
             client.run_commands()
+            self.persistence.write_aof()
+    # --8<-- [end:write]
 
     def close(self, client: Client) -> None:
         if client.session.blocked is not None:
@@ -330,7 +419,7 @@ def address_of(socket_address: tuple) -> str:
 
 
 def main() -> None:
-    config = parse_args(sys.argv[1:])
+    config, config_file = parse_args(sys.argv[1:])
     # Like Redis, work in `dir`: the files the server writes are relative to it.
     try:
         os.chdir(config["dir"])
@@ -341,8 +430,13 @@ def main() -> None:
     host = config["bind"].split()[0].decode() if "--bind" in sys.argv or "--host" in sys.argv else "127.0.0.1"
     with socket.create_server((host, int(config["port"]))) as listener:
         host, port = listener.getsockname()[:2]
+        try:
+            server = Server(listener, config, config_file)
+        except LoadError as error:
+            # Never start on part of the data: whoever runs the server decides.
+            sys.exit(f"{error}\nThe server is not started; the files are left as they are.")
         print(f"Listening on {host}:{port}", flush=True)
-        Server(listener, config).run_forever()
+        server.run_forever()
 
 
 if __name__ == "__main__":

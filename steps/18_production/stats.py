@@ -27,11 +27,15 @@ class Stats:
 
     commands_processed: int = 0
     connections_received: int = 0
+    rejected_connections: int = 0  # turned away: maxclients reached
     keyspace_hits: int = 0
     keyspace_misses: int = 0
     expired_keys: int = 0
     net_input_bytes: int = 0
     net_output_bytes: int = 0
+    # Changes to the data since the last save (persistence.py). Not a
+    # statistic: CONFIG RESETSTAT leaves it alone.
+    dirty: int = 0
     commands: dict[str, CommandStats] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)  # by the error's first word: ERR, WRONGTYPE, ...
     # Lookups made by read commands count as hits or misses, as in Redis;
@@ -56,4 +60,6 @@ class Stats:
 
     def reset(self) -> None:
         """CONFIG RESETSTAT: every counter back to zero."""
+        dirty = self.dirty
         self.__init__()
+        self.dirty = dirty

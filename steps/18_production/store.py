@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import random
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from keyspace_events import EXPIRED, KEY_MISS, NEW, KeyEvents
 from stats import Stats
@@ -151,6 +151,9 @@ class Store:
         self.deadlines = Deadlines()
         self.order = ScanOrder()
         self.active_expiry = True  # DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off
+        # While the server loads its files nothing expires, as in Redis: the
+        # commands of an AOF replay what was true when they were written.
+        self.loading = False
         self.average_ttl = 0  # ms; estimated from the keys the active cycle samples, as Redis does
 
     def __len__(self) -> int:
@@ -159,7 +162,8 @@ class Store:
 
     def _is_expired(self, key: bytes) -> bool:
         deadline = self.deadlines.get(key)
-        return deadline is not None and deadline < now_ms()  # Redis: expired once now > deadline
+        # Redis: expired once now > deadline
+        return deadline is not None and deadline < now_ms() and not self.loading
 
     def has_expired(self, key: bytes) -> bool:
         """Whether a key is past its deadline but not deleted yet; WATCH asks."""
@@ -229,6 +233,20 @@ class Store:
         self.order.clear()
         self.average_ttl = 0
 
+    def items(self) -> Iterator[tuple[bytes, object, int | None]]:
+        """Every key, with its value and deadline, expired or not: what a
+        snapshot holds (rdb.py, and an AOF rewrite)."""
+        deadline = self.deadlines.get
+        return ((key, value, deadline(key)) for key, value in self._data.items())
+
+    def put_loaded(self, key: bytes, value: object, deadline: int | None) -> None:
+        """Add a key read from a file at start: quietly, as Redis loads, with
+        no event to report and no client yet to tell."""
+        self._data[key] = value
+        self.order.add(key)
+        if deadline is not None:
+            self.deadlines.set(key, deadline)
+
     def keys(self) -> list[bytes]:
         """Every key that has not expired. (Like Redis's KEYS, this deletes nothing.)"""
         return [key for key in self._data if not self._is_expired(key)]
@@ -260,7 +278,13 @@ class Store:
     def changed(self, key: bytes, event: str, kind: str) -> None:
         """Report that `key` changed: `event` of class `kind` (keyspace_events.py).
         Commands call this where Redis calls notifyKeyspaceEvent(), once the
-        change is made, and only if something really changed."""
+        change is made, and only if something really changed. Each change
+        counts towards the save points (persistence.py), once: "new" comes
+        with the command's own event; and an expiry is the clock's doing,
+        not a write. (Redis counts some commands' changes by the element:
+        RPUSH of three values is three changes there, one here.)"""
+        if kind not in (EXPIRED, NEW):
+            self.stats.dirty += 1
         self.events.report(self.index, key, event, kind)
     # --8<-- [end:changed]
 # --8<-- [end:store]

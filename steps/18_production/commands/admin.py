@@ -29,6 +29,7 @@ def flushdb(session: Session, args: list[bytes]) -> Reply:
     check_flush_mode(args)
     session.server.watches.databases_replaced(session.db_index)
     session.db.clear()
+    session.server.stats.dirty += 1  # a change even if it was empty: the AOF gets it all the same
     return OK
 
 
@@ -39,6 +40,12 @@ def flushall(session: Session, args: list[bytes]) -> Reply:
     for index, db in enumerate(session.server.databases):
         session.server.watches.databases_replaced(index)
         db.clear()
+    # As in Redis, a snapshot in progress is dropped, and with save points
+    # the empty data is saved at once: the old dump.rdb must not come back.
+    persistence = session.server.persistence
+    if persistence is not None:
+        persistence.data_flushed()
+    session.server.stats.dirty += 1
     return OK
 
 
@@ -59,6 +66,7 @@ def swapdb(session: Session, args: list[bytes]) -> Reply:
     # A database keeps its number, which its keyspace events carry: only the data moved.
     databases[first].index, databases[second].index = first, second
     session.server.blocked.swap_databases(first, second, databases)
+    session.server.stats.dirty += 1
     return OK
 # --8<-- [end:flush]
 
@@ -69,20 +77,18 @@ def time_(session: Session, args: list[bytes]) -> Reply:
     return [b"%d" % (now_us // 1_000_000), b"%d" % (now_us % 1_000_000)]
 
 
-@command("lastsave", 1, "loading stale fast", (0, 0, 0), "server", "1.0.0",
-         "Get the UNIX time stamp of the last successful save to disk")
-def lastsave(session: Session, args: list[bytes]) -> Reply:
-    return int(session.server.started)  # nothing is saved yet: Redis counts from its start, too
-
-
 @command("debug", -2, "admin noscript loading stale", (0, 0, 0), "server", "1.0.0",
          "A container for debugging commands", "subcommand [argument ...]")
 def debug(session: Session, args: list[bytes]) -> Reply:
-    # Only the one DEBUG subcommand the tests need: Redis's own test suite
-    # turns the active expiry cycle off with it to watch lazy expiry alone.
+    # Only the DEBUG subcommands the tests need. Redis's own test suite
+    # turns the active expiry cycle off with SET-ACTIVE-EXPIRE to watch lazy
+    # expiry alone, and checks a save and a load with RELOAD.
     if args[1].lower() == b"set-active-expire" and len(args) == 3:
         for db in session.server.databases:
             db.active_expiry = args[2] != b"0"
+        return OK
+    if args[1].lower() == b"reload" and len(args) == 2:
+        session.server.persistence.reload()
         return OK
     raise CommandError(f"ERR unknown subcommand or wrong number of arguments for "
                        f"'{as_text(args[1])}'. Try DEBUG HELP.")

@@ -14,17 +14,21 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import long_double
 from blocking import Blocked, BlockedClients
 from keyspace_events import GENERIC, KeyEvents
 from pubsub import PubSub, Subscriptions
 from resp import NULL_ARRAY, Error, Reply, SimpleString, parse_int64
+from slowlog import SlowLog
 from sorted_set import SortedSet
 from stats import CommandStats, Stats
 from store import Store, now_ms
 from watches import Watches
+
+if TYPE_CHECKING:  # persistence.py runs commands (to load an AOF), so it imports this module
+    from persistence import Persistence
 
 NOT_AN_INTEGER = "ERR value is not an integer or out of range"
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -58,6 +62,15 @@ class ServerState:
     # after the command that killed them, as Redis does.
     to_close: list[Session] = field(default_factory=list)
     pubsub: PubSub = field(default_factory=PubSub)
+    slowlog: SlowLog = field(default_factory=SlowLog)
+    config_file: str = ""  # the file the server was started with, if any, for CONFIG REWRITE
+    # SHUTDOWN or a signal: the event loop exits once the command is done.
+    shutting_down: bool = False
+    # What is kept on disk, and how (persistence.py); the event loop sets it up.
+    persistence: Persistence | None = None
+    # Told of every CONFIG SET, with the parameters it changed, so that a
+    # change such as appendonly yes takes effect at once.
+    config_listeners: list[Callable[[dict[str, bytes]], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.watches = Watches(self.databases)
@@ -99,6 +112,7 @@ class Session:
     created: float = field(default_factory=time.monotonic)
     last_active: float = field(default_factory=time.monotonic)
     last_command: str = "NULL"  # the cmd= field: the last command run, "NULL" before any
+    command_args: list[bytes] = field(default_factory=list)  # that command's words
     closing: bool = False  # hang up once the replies already made are sent
     # How many bytes wait in this client's input and output buffers; the
     # event loop fills this in, so that CLIENT LIST can show it.
@@ -216,6 +230,12 @@ def execute(session: Session, args: list[bytes]) -> Reply:
         if session.subscriptions and session.protocol == 2 and entry.name not in ALLOWED_WHILE_SUBSCRIBED:
             raise CommandError(f"ERR Can't execute '{entry.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
                                "PING / QUIT / RESET are allowed in this context")
+        # A server that cannot save refuses writes rather than lose them; a
+        # PING gets the error too, so that a client's health check sees it.
+        persistence = session.server.persistence
+        if persistence is not None and ("write" in entry.flags or entry.name == "ping"):
+            if problem := persistence.write_error():
+                raise CommandError(problem)
     except CommandError as error:
         if entry is not None:  # a command Redis knows but refused to run
             command_stats(stats, entry).rejected_calls += 1
@@ -231,16 +251,24 @@ def execute(session: Session, args: list[bytes]) -> Reply:
 def call(session: Session, entry: Command, args: list[bytes]) -> Reply:
     """Run a command that was found and checked: now, or as part of EXEC."""
     stats = session.server.stats
-    session.last_command = entry.name
+    session.last_command, session.command_args = entry.name, args
     stats.counting_lookups = "readonly" in entry.flags
-    started = time.perf_counter_ns()
+    started, dirty = time.perf_counter_ns(), stats.dirty
     try:
         reply = entry.handler(session, args)
     except CommandError as error:
         reply = Error(str(error))
+    # A command that changed the data goes to the AOF (persistence.py).
+    if stats.dirty != dirty and session.server.persistence is not None:
+        session.server.persistence.propagate(session, args, reply)
     calls = command_stats(stats, entry)
     calls.calls += 1
-    calls.usec += (time.perf_counter_ns() - started) // 1000
+    elapsed = (time.perf_counter_ns() - started) // 1000
+    calls.usec += elapsed
+    threshold = int(session.server.config["slowlog-log-slower-than"])  # negative: no slow log
+    if 0 <= threshold <= elapsed and "skip_slowlog" not in entry.flags:
+        session.server.slowlog.add(args, elapsed, session.address, session.name,
+                                   int(session.server.config["slowlog-max-len"]))
     stats.commands_processed += 1
     if isinstance(reply, Error):
         calls.failed_calls += 1
@@ -374,12 +402,18 @@ def block(session: Session, keys: list[bytes], deadline: int | None,
     Inside a transaction it cannot wait, and replies `timed_out` at once."""
     if session.in_exec:  # a transaction never waits: as if the time were up already
         return timed_out
+    args = session.command_args
 
     def retry(session: Session, key: bytes) -> Reply | None:
         try:
-            return serve(session, key)
+            reply = serve(session, key)
         except CommandError as error:  # BLMOVE onto a key that became a string, say
             return Error(str(error))
+        persistence = session.server.persistence
+        if reply is not None and persistence is not None:  # served: it popped, and the AOF must say so
+            persistence.propagate(session, args, reply)
+            persistence.commit()
+        return reply
 
     session.server.blocked.block(session, keys, deadline, retry)
     return None

@@ -632,6 +632,8 @@ def config_set(session: Session, args: list[bytes]) -> Reply:
         except ValueError as error:
             raise CommandError(f"ERR CONFIG SET failed (possibly related to argument '{name}') - {error}") from None
     config.update(changes)
+    for listener in session.server.config_listeners:
+        listener(changes)
     return OK
 
 
@@ -640,14 +642,6 @@ def config_set(session: Session, args: list[bytes]) -> Reply:
 def config_resetstat(session: Session, args: list[bytes]) -> Reply:
     session.server.stats.reset()
     return OK
-
-
-@command("config|rewrite", 2, "admin noscript loading stale", (0, 0, 0), "server", "2.8.0",
-         "Rewrite the configuration file with the in memory configuration")
-def config_rewrite(session: Session, args: list[bytes]) -> Reply:
-    # CONFIG REWRITE writes the parameters back to the file the server was
-    # started with. Ours starts without one, as Redis does when given none.
-    raise CommandError("ERR The server is running without a config file")
 
 
 @command("config|help", 2, "loading stale", (0, 0, 0), "server", "5.0.0",

@@ -60,7 +60,7 @@ def server_section(state: ServerState) -> dict[str, object]:
         "server_time_usec": time.time_ns() // 1000, "uptime_in_seconds": uptime,
         "uptime_in_days": uptime // 86400, "hz": state.config["hz"].decode(),
         "configured_hz": state.config["hz"].decode(), "executable": os.path.abspath(sys.argv[0]),
-        "config_file": "",
+        "config_file": state.config_file,
     }
 
 
@@ -90,11 +90,7 @@ def memory_section(state: ServerState) -> dict[str, object]:
 
 
 def persistence_section(state: ServerState) -> dict[str, object]:
-    # Nothing is saved until step 17: no save has run, none is running.
-    return {
-        "loading": 0, "rdb_bgsave_in_progress": 0, "rdb_last_save_time": int(state.started),
-        "rdb_last_bgsave_status": "ok", "aof_enabled": 0, "aof_rewrite_in_progress": 0,
-    }
+    return state.persistence.info()
 
 
 def stats_section(state: ServerState) -> dict[str, object]:
@@ -107,7 +103,7 @@ def stats_section(state: ServerState) -> dict[str, object]:
         "total_net_input_bytes": stats.net_input_bytes, "total_net_output_bytes": stats.net_output_bytes,
         "instantaneous_input_kbps": f"{input_rate / 1024:.2f}",
         "instantaneous_output_kbps": f"{output_rate / 1024:.2f}",
-        "rejected_connections": 0, "expired_keys": stats.expired_keys, "evicted_keys": 0,
+        "rejected_connections": stats.rejected_connections, "expired_keys": stats.expired_keys, "evicted_keys": 0,
         "keyspace_hits": stats.keyspace_hits, "keyspace_misses": stats.keyspace_misses,
         "pubsub_channels": len(subscribed[CHANNEL]), "pubsub_patterns": len(subscribed[PATTERN]),
         "pubsubshard_channels": len(subscribed[SHARD]),

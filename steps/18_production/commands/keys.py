@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from copy import copy as shallow_copy
 
+import rdb
 from commands.base import (INT64_MAX, NOT_AN_INTEGER, SYNTAX_ERROR, TYPE_NAMES, CommandError, Session, as_text,
                            command, database_index, integer_arg)
 from glob_match import glob_match
@@ -71,7 +72,10 @@ def expire_generic(session: Session, args: list[bytes], base_ms: int, in_seconds
             or (b"GT" in options and (current is None or deadline <= current))
             or (b"LT" in options and current is not None and deadline >= current)):
         return 0
-    if deadline <= now_ms():
+    # A time already past deletes the key, except while the AOF loads: the
+    # deadline was in the future when the command was written (the key
+    # then expires once the server is up).
+    if deadline <= now_ms() and not session.db.loading:
         session.db.delete(key)
         session.db.changed(key, "del", GENERIC)
     else:
@@ -343,3 +347,62 @@ def scan(session: Session, args: list[bytes]) -> Reply:
 def randomkey(session: Session, args: list[bytes]) -> Reply:
     return session.db.random_key()  # None, the null bulk string, when the database is empty
 # --8<-- [end:keys]
+
+
+# --8<-- [start:dump_restore]
+@command("dump", 2, "readonly", (1, 1, 1), "generic", "2.6.0",
+         "Return a serialized version of the value stored at the specified key.", "key")
+def dump(session: Session, args: list[bytes]) -> Reply:
+    """The value as an RDB file holds it, with the RDB version and a checksum:
+    RESTORE, here or on another server, makes the same value of it."""
+    value = session.db.get(args[1])
+    return None if value is None else rdb.dump_payload(value, session.server.config)
+
+
+@command("restore", -4, "write denyoom", (1, 1, 1), "generic", "2.6.0",
+         "Create a key using the provided serialized value, previously obtained using DUMP.",
+         "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]")
+def restore(session: Session, args: list[bytes]) -> Reply:
+    key, options, position = args[1], set(), 4
+    while position < len(args):
+        option = args[position].upper()
+        more = position + 1 < len(args)
+        if option in (b"REPLACE", b"ABSTTL"):
+            options.add(option)
+        # IDLETIME and FREQ are checked and dropped: there is no LRU clock or LFU counter here.
+        elif option == b"IDLETIME" and more and b"FREQ" not in options:
+            if integer_arg(args[position + 1]) < 0:
+                raise CommandError("ERR Invalid IDLETIME value, must be >= 0")
+            options.add(option)
+            position += 1
+        elif option == b"FREQ" and more and b"IDLETIME" not in options:
+            if not 0 <= integer_arg(args[position + 1]) <= 255:
+                raise CommandError("ERR Invalid FREQ value, must be >= 0 and <= 255")
+            options.add(option)
+            position += 1
+        else:
+            raise CommandError(SYNTAX_ERROR)
+        position += 1
+    db = session.db
+    if b"REPLACE" not in options and key in db:
+        raise CommandError("BUSYKEY Target key name already exists.")
+    ttl = integer_arg(args[2])
+    if ttl < 0:
+        raise CommandError("ERR Invalid TTL value, must be >= 0")
+    try:
+        value = rdb.restore_payload(args[3])
+    except rdb.RdbError as error:
+        raise CommandError(f"ERR {error}") from None
+    replaced = b"REPLACE" in options and db.delete(key)
+    deadline = (ttl if b"ABSTTL" in options else ttl + now_ms()) if ttl else None
+    if deadline is not None and deadline <= now_ms():
+        # Already past: there is no key to make; the one it replaced is gone.
+        if replaced:
+            db.changed(key, "del", GENERIC)
+        return OK
+    db.set(key, value)
+    if deadline is not None:
+        db.set_deadline(key, deadline)
+    db.changed(key, "restore", GENERIC)
+    return OK
+# --8<-- [end:dump_restore]

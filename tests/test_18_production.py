@@ -1,0 +1,247 @@
+"""Step 18, a server fit for production: a config file and CONFIG REWRITE,
+the limits on clients and requests, the idle timeout, SHUTDOWN and
+signals, the slow log, and redis-benchmark's default run to the end.
+Most tests start servers of their own (`spawn`), ours or real Redis's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from clients import RawConnection
+from conftest import ServerProcess
+from helpers import SYNTAX_ERROR, same_command_table_entries, wait_until
+
+
+def connect(process: ServerProcess) -> RawConnection:
+    return RawConnection(process.host, process.port)
+
+
+def config_file(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "redis.conf"
+    path.write_text(text)
+    return str(path)
+
+
+# --- the config file ---------------------------------------------------------------------
+
+def test_a_config_file_sets_parameters_and_the_command_line_overrides_it(spawn, tmp_path):
+    path = config_file(tmp_path, "# a comment\nmaxclients 50\nhz 20\n  # another\nrequirepass \"two words\"\n")
+    connection = connect(spawn("--hz", "15", config_file=path))
+    assert connection.call("AUTH", "two words") == "OK"
+    assert connection.call("CONFIG", "GET", "maxclients") == [b"maxclients", b"50"]
+    assert connection.call("CONFIG", "GET", "hz") == [b"hz", b"15"]
+
+
+def test_info_names_the_config_file(spawn, tmp_path):
+    path = config_file(tmp_path, "hz 10\n")
+    info = connect(spawn(config_file=path)).call("INFO", "server")
+    assert f"config_file:{path}\r\n".encode() in info
+
+
+def test_a_bad_line_in_the_config_file_stops_the_start_and_names_the_line(spawn, tmp_path):
+    path = config_file(tmp_path, "hz 10\nno-such-parameter 1\n")
+    with pytest.raises(RuntimeError, match="at line 2"):
+        spawn(config_file=path)
+
+
+def test_config_rewrite_keeps_the_comments_and_writes_what_changed(spawn, tmp_path):
+    path = config_file(tmp_path, "# my settings\nmaxclients 50\n")
+    process = spawn(config_file=path)
+    connection = connect(process)
+    assert connection.call("CONFIG", "SET", "maxclients", "40", "timeout", "300") == "OK"
+    assert connection.call("CONFIG", "REWRITE") == "OK"
+    lines = Path(path).read_text().splitlines()
+    assert lines[0] == "# my settings" and "maxclients 40" in lines and "timeout 300" in lines
+    assert "maxclients 50" not in lines
+    process.stop()
+    again = connect(spawn(config_file=path))
+    assert again.call("CONFIG", "GET", "timeout") == [b"timeout", b"300"]
+
+
+def test_config_rewrite_writes_the_files_own_parameters_even_at_their_defaults(spawn, tmp_path):
+    path = config_file(tmp_path, "timeout 300\n")
+    connection = connect(spawn(config_file=path))
+    connection.call("CONFIG", "SET", "timeout", "0")
+    assert connection.call("CONFIG", "REWRITE") == "OK"
+    lines = Path(path).read_text().splitlines()
+    assert lines[0] == "timeout 0" and "hz 10" not in lines  # a default the file did not name stays out
+
+
+# --- limits ------------------------------------------------------------------------------
+
+def test_a_client_over_maxclients_is_told_and_let_go(spawn):
+    process = spawn("--maxclients", "2")
+    first, second = connect(process), connect(process)
+    assert first.call("PING") == "PONG" and second.call("PING") == "PONG"
+    third = connect(process)
+    assert third.read_line() == b"-ERR max number of clients reached\r\n"
+    assert third.is_closed_by_server()
+    assert b"rejected_connections:1\r\n" in first.call("INFO", "stats")
+
+
+def test_a_bulk_longer_than_proto_max_bulk_len_is_a_protocol_error(call, raw):
+    assert call("CONFIG", "SET", "proto-max-bulk-len", "1mb") == "OK"
+    try:
+        connection = raw()
+        connection.send(b"*2\r\n$3\r\nGET\r\n$2000000\r\n")
+        assert connection.read_line() == b"-ERR Protocol error: invalid bulk length\r\n"
+        assert connection.is_closed_by_server()
+    finally:
+        call("CONFIG", "SET", "proto-max-bulk-len", "512mb")
+
+
+def test_a_client_whose_input_passes_client_query_buffer_limit_is_closed(call, raw):
+    assert call("CONFIG", "SET", "client-query-buffer-limit", "1mb") == "OK"
+    try:
+        connection = raw()
+        try:
+            connection.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000000\r\n" + b"x" * 1_500_000)
+            closed = connection.is_closed_by_server()
+        except ConnectionError:  # it hung up while we were still sending
+            closed = True
+        assert closed
+        assert call("PING") == "PONG"  # everyone else is served on
+    finally:
+        call("CONFIG", "SET", "client-query-buffer-limit", "1gb")
+
+
+def test_an_idle_client_is_closed_after_timeout_but_not_a_subscriber(spawn):
+    process = spawn("--timeout", "1")
+    idle, subscriber = connect(process), connect(process)
+    assert subscriber.call("SUBSCRIBE", "news") == [b"subscribe", b"news", 1]
+    assert wait_until(lambda: not idle.is_silent_for(0.1))
+    assert idle.is_closed_by_server()
+    assert subscriber.call("PING") == [b"pong", b""]
+
+
+# --- shutting down -----------------------------------------------------------------------
+
+def test_shutdown_saves_and_exits_without_a_reply(spawn):
+    process = spawn("--save", "3600 1")
+    connection = connect(process)
+    connection.call("SET", "key", "value")
+    connection.send(b"*1\r\n$8\r\nSHUTDOWN\r\n")
+    assert connection.is_closed_by_server()
+    assert process.process.wait(10) == 0
+    assert connect(spawn(directory=process.directory)).call("GET", "key") == b"value"
+
+
+def test_shutdown_nosave_exits_without_saving(spawn):
+    process = spawn("--save", "3600 1")
+    connection = connect(process)
+    connection.call("SET", "key", "value")
+    connection.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+    assert connection.is_closed_by_server()
+    assert process.process.wait(10) == 0
+    assert connect(spawn(directory=process.directory)).call("EXISTS", "key") == 0
+
+
+def test_shutdown_that_cannot_save_says_so_and_keeps_serving(spawn):
+    process = spawn("--save", "3600 1")
+    connection = connect(process)
+    connection.call("SET", "key", "value")
+    shutil.rmtree(process.directory)
+    assert connection.call("SHUTDOWN") == "ERR Errors trying to SHUTDOWN. Check logs."
+    assert connection.call("GET", "key") == b"value"
+    connection.send(b"*2\r\n$8\r\nSHUTDOWN\r\n$5\r\nFORCE\r\n")
+    assert connection.is_closed_by_server()
+
+
+@pytest.mark.parametrize("words, reply", [
+    (["ABORT"], "ERR No shutdown in progress."),
+    (["SAVE", "NOSAVE"], SYNTAX_ERROR),
+    (["ABORT", "NOW"], SYNTAX_ERROR),
+    (["LATER"], SYNTAX_ERROR),
+])
+def test_shutdown_errors(call, words, reply):
+    assert call("SHUTDOWN", *words) == reply
+
+
+def test_sigterm_saves_and_exits_cleanly(spawn):
+    process = spawn("--save", "3600 1")
+    connect(process).call("SET", "key", "value")
+    process.process.send_signal(signal.SIGTERM)
+    assert process.process.wait(10) == 0
+    assert connect(spawn(directory=process.directory)).call("GET", "key") == b"value"
+
+
+# --- the slow log ------------------------------------------------------------------------
+
+@pytest.fixture
+def slowlog(call):
+    """Every command goes to the slow log during the test."""
+    call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    call("SLOWLOG", "RESET")
+    yield
+    call("CONFIG", "SET", "slowlog-log-slower-than", "10000", "slowlog-max-len", "128")
+    call("SLOWLOG", "RESET")
+
+
+def test_slowlog_get_lists_the_newest_entry_first(call, slowlog):
+    call("SET", "key", "value")
+    entry = call("SLOWLOG", "GET", 1)[0]
+    number, timestamp, microseconds, args, address, name = entry
+    assert args == [b"SET", b"key", b"value"] and microseconds >= 0 and name == b""
+    assert address.startswith(b"127.0.0.1:")
+    assert call("SLOWLOG", "GET", 1)[0][0] == number + 1  # that GET was logged next
+
+
+def test_slowlog_len_and_reset(call, slowlog):
+    call("PING")
+    assert call("SLOWLOG", "LEN") >= 1
+    assert call("SLOWLOG", "RESET") == "OK"
+    assert call("SLOWLOG", "LEN") == 1  # the RESET itself, logged once it ran
+
+
+def test_slowlog_keeps_at_most_slowlog_max_len_entries(call, slowlog):
+    call("CONFIG", "SET", "slowlog-max-len", "2")
+    for _ in range(5):
+        call("PING")
+    assert call("SLOWLOG", "LEN") == 2
+
+
+def test_slowlog_cuts_long_arguments_and_long_commands(call, slowlog):
+    call("DEL", "x" * 200, *[f"k{n}" for n in range(40)])
+    args = call("SLOWLOG", "GET", 1)[0][3]
+    assert len(args) == 32
+    assert args[1] == b"x" * 128 + b"... (72 more bytes)"
+    assert args[-1] == b"... (11 more arguments)"  # 42 words: 31 kept
+
+
+def test_slowlog_hides_passwords(call, slowlog):
+    call("AUTH", "secret")
+    assert call("SLOWLOG", "GET", 1)[0][3] == [b"AUTH", b"(redacted)"]
+
+
+def test_a_negative_threshold_logs_nothing(call, slowlog):
+    call("CONFIG", "SET", "slowlog-log-slower-than", "-1")
+    call("SLOWLOG", "RESET")
+    call("PING")
+    assert call("SLOWLOG", "LEN") == 0
+
+
+@pytest.mark.parametrize("count", ["-2", "x"])
+def test_slowlog_get_wants_a_count_of_minus_one_or_more(call, count):
+    assert call("SLOWLOG", "GET", count) == "ERR count should be greater than or equal to -1"
+
+
+def test_shutdown_and_slowlog_appear_in_the_command_table_as_in_redis(call, reference_redis):
+    same_command_table_entries(call, reference_redis, ["shutdown", "slowlog", "slowlog|get", "slowlog|len",
+                                                       "slowlog|reset", "slowlog|help"])
+
+
+# --- redis-benchmark ---------------------------------------------------------------------
+
+def test_redis_benchmark_runs_its_default_tests_to_the_end(server):
+    result = subprocess.run(["redis-benchmark", "-h", server.host, "-p", str(server.port), "-n", "200", "-c", "5",
+                             "--csv"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    tests = [line.split(",")[0].strip('"') for line in result.stdout.splitlines()[1:]]
+    assert tests[:4] == ["PING_INLINE", "PING_MBULK", "SET", "GET"] and tests[-1] == "MSET (10 keys)"
+    assert len(tests) == 20
