@@ -53,7 +53,8 @@ def test_host_option_chooses_the_address(target):
 def test_ctrl_c_stops_it_without_a_traceback(target):
     server = start_step(target.step)
     assert server.interrupt() == 0
-    assert server.stderr_text() == ""
+    # From step 18 on it says how it shuts down; never with a traceback.
+    assert "Traceback" not in server.stderr_text()
     server.stop()
 
 
