@@ -245,3 +245,127 @@ def test_redis_benchmark_runs_its_default_tests_to_the_end(server):
     tests = [line.split(",")[0].strip('"') for line in result.stdout.splitlines()[1:]]
     assert tests[:4] == ["PING_INLINE", "PING_MBULK", "SET", "GET"] and tests[-1] == "MSET (10 keys)"
     assert len(tests) == 20
+
+
+# --- maxmemory ---------------------------------------------------------------------------
+
+def used_memory(connection: RawConnection) -> int:
+    info = connection.call("INFO", "memory")
+    return int(info.split(b"used_memory:")[1].split(b"\r\n")[0])
+
+
+def limited(process: ServerProcess, policy: str, headroom: int = 300_000) -> RawConnection:
+    """A connection to a server whose maxmemory is a little over what it uses now."""
+    connection = connect(process)
+    limit = used_memory(connection) + headroom
+    assert connection.call("CONFIG", "SET", "maxmemory", limit, "maxmemory-policy", policy) == "OK"
+    return connection
+
+
+def fill(connection: RawConnection, count: int, prefix: str = "key", ttl: bool = False) -> list:
+    value = "v" * 1000
+    return [connection.call("SET", f"{prefix}:{n}", value, *(["EX", 1000] if ttl else [])) for n in range(count)]
+
+
+def test_noeviction_refuses_writes_past_maxmemory_and_serves_reads(spawn):
+    connection = limited(spawn(), "noeviction")
+    replies = fill(connection, 2000)
+    assert "OOM command not allowed when used memory > 'maxmemory'." in replies
+    assert connection.call("GET", "key:0") == b"v" * 1000
+    assert connection.call("DEL", "key:0") == 1  # a command that frees memory still runs
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-lfu", "allkeys-random"])
+def test_an_allkeys_policy_evicts_keys_to_stay_under_maxmemory(spawn, policy):
+    connection = limited(spawn(), policy)
+    assert set(fill(connection, 2000)) == {"OK"}
+    evicted = int(connection.call("INFO", "stats").split(b"evicted_keys:")[1].split(b"\r\n")[0])
+    assert evicted > 0 and connection.call("DBSIZE") == 2000 - evicted
+
+
+@pytest.mark.parametrize("policy", ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"])
+def test_a_volatile_policy_evicts_only_keys_with_a_ttl(spawn, policy):
+    connection = limited(spawn(), policy, headroom=600_000)
+    fill(connection, 100, prefix="kept")
+    assert set(fill(connection, 2000, prefix="volatile", ttl=True)) == {"OK"}
+    assert len(connection.call("KEYS", "kept:*")) == 100
+
+
+def test_a_volatile_policy_with_no_key_to_take_refuses_writes(spawn):
+    connection = limited(spawn(), "volatile-lru")
+    assert "OOM command not allowed when used memory > 'maxmemory'." in fill(connection, 2000)
+
+
+def test_allkeys_lfu_keeps_the_keys_in_use(spawn):
+    # (LRU could not tell these apart: its clock counts seconds, and the
+    # whole test takes less than one. LFU counts the reads.)
+    connection = limited(spawn(), "allkeys-lfu", headroom=600_000)
+    fill(connection, 20, prefix="hot")
+    for _ in range(100):
+        for n in range(20):
+            connection.call("GET", f"hot:{n}")
+    fill(connection, 2000, prefix="cold")
+    assert len(connection.call("KEYS", "hot:*")) == 20
+
+
+def test_an_evicted_key_fires_the_evicted_event(spawn):
+    process = spawn("--notify-keyspace-events", "Ee")
+    listener = connect(process)
+    listener.call("SUBSCRIBE", "__keyevent@0__:evicted")
+    connection = limited(process, "allkeys-random")
+    fill(connection, 2000)
+    assert listener.read_reply()[:2] == [b"message", b"__keyevent@0__:evicted"]
+
+
+# --- OBJECT and MEMORY ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("words, encoding", [
+    (["SET", "k", "12345"], b"int"), (["SET", "k", "short"], b"embstr"), (["SET", "k", "x" * 45], b"raw"),
+    (["RPUSH", "k", "a"], b"quicklist"), (["HSET", "k", "f", "v"], b"listpack"),
+    (["HSET", "k", "f", "v" * 65], b"hashtable"), (["SADD", "k", 1, 2], b"intset"),
+    (["SADD", "k", "a"], b"hashtable"), (["ZADD", "k", 1, "m"], b"listpack"), (["ZADD", "k", 1, "m" * 65], b"skiplist"),
+])
+def test_object_encoding_names_redis_encodings(call, words, encoding):
+    call(*words)
+    assert call("OBJECT", "ENCODING", "k") == encoding
+
+
+def test_object_on_a_missing_key_is_nil(call):
+    assert call("OBJECT", "ENCODING", "missing") is None
+
+
+def test_object_refcount_of_a_shared_small_integer(call, key):
+    call("SET", key, "100")
+    assert call("OBJECT", "REFCOUNT", key) == 2147483647
+    call("SET", key, "hello")
+    assert call("OBJECT", "REFCOUNT", key) == 1
+
+
+def test_object_idletime_counts_seconds_since_the_last_use(call, key):
+    call("SET", key, "value")
+    assert call("OBJECT", "IDLETIME", key) in (0, 1)
+
+
+def test_object_freq_needs_an_lfu_policy(call, key):
+    call("SET", key, "value")
+    assert call("OBJECT", "FREQ", key).startswith("ERR An LFU maxmemory policy is not selected")
+    call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    try:
+        assert call("OBJECT", "FREQ", key) >= 0
+        assert call("OBJECT", "IDLETIME", key).startswith("ERR An LFU maxmemory policy is selected")
+    finally:
+        call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+
+
+def test_memory_usage_grows_with_the_value(call, key):
+    call("SET", key, "x")
+    small = call("MEMORY", "USAGE", key)
+    call("SET", key, "x" * 10000)
+    assert call("MEMORY", "USAGE", key) > small + 9000
+    assert call("MEMORY", "USAGE", "missing") is None
+
+
+def test_object_and_memory_appear_in_the_command_table_as_in_redis(call, reference_redis):
+    same_command_table_entries(call, reference_redis, [
+        "object", "object|encoding", "object|freq", "object|idletime", "object|refcount", "object|help",
+        "memory", "memory|usage", "memory|doctor", "memory|purge", "memory|malloc-stats", "memory|help"])

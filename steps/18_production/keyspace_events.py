@@ -20,8 +20,7 @@ from typing import Callable
 
 # --8<-- [start:classes]
 # The classes, by the letters notify-keyspace-events turns on. Redis has
-# three more that nothing here can fire: e (a key evicted by maxmemory),
-# t (streams) and d (modules).
+# two more that nothing here can fire: t (streams) and d (modules).
 GENERIC = "g"  # about any key: del, expire, rename_from, ...
 STRING = "$"
 LIST = "l"
@@ -29,6 +28,7 @@ SET = "s"
 HASH = "h"
 ZSET = "z"
 EXPIRED = "x"  # a key deleted because its TTL ran out
+EVICTED = "e"  # a key deleted because maxmemory was reached
 NEW = "n"  # a key created
 KEY_MISS = "m"  # a read that found no key
 # --8<-- [end:classes]

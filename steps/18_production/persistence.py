@@ -252,9 +252,9 @@ class Persistence:
             self.propagated.append((session.db_index, command))
 
     def key_event(self, db_index: int, key: bytes, event: str, _kind: str) -> None:
-        """A key expired, lazily or in the active cycle: the AOF deletes it too,
-        so that replaying never depends on the clock."""
-        if event == "expired" and self.appending:
+        """A key expired (lazily or in the active cycle), or maxmemory evicted
+        it: the AOF deletes it too, so that replaying never depends on the clock."""
+        if event in ("expired", "evicted") and self.appending:
             self.propagated.append((db_index, [b"DEL", key]))
 
     def commit(self, atomic: bool = True) -> None:

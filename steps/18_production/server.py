@@ -23,6 +23,7 @@ from blocking import BlockedClients
 from commands.config import ConfigError, output_limits, startup_config
 from commands.config_file import ConfigFileError, read_config
 from commands.connection import client_info_line, type_of
+from commands.info import memory_in_use
 from commands.pubsub import notify_keyspace_event
 from keyspace_events import KeyEvents
 from persistence import LoadError, Persistence, log
@@ -178,6 +179,9 @@ class Server:
         self.persistence = self.state.persistence = Persistence(self.state)
         key_events.listeners.append(self.persistence.key_event)
         self.state.config_listeners.append(self.persistence.config_set)
+        # maxmemory and its policy, from the config file or CONFIG SET
+        self.state.config_listeners.append(lambda changes: self.state.evictor.config_changed(memory_in_use()))
+        self.state.evictor.config_changed(memory_in_use())
         self.persistence.load_at_start()
         self.first_db = 0  # where the next expiry cycle starts
         self.clients: dict[int, Client] = {}  # by id, as CLIENT KILL names them

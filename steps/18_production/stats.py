@@ -31,6 +31,7 @@ class Stats:
     keyspace_hits: int = 0
     keyspace_misses: int = 0
     expired_keys: int = 0
+    evicted_keys: int = 0
     net_input_bytes: int = 0
     net_output_bytes: int = 0
     # Changes to the data since the last save (persistence.py). Not a

@@ -15,7 +15,8 @@ import random
 import time
 from typing import TYPE_CHECKING, Iterator
 
-from keyspace_events import EXPIRED, KEY_MISS, NEW, KeyEvents
+from keyspace_events import EVICTED, EXPIRED, KEY_MISS, NEW, KeyEvents
+from memory import key_size, lfu_touched, lru_clock
 from stats import Stats
 
 if TYPE_CHECKING:  # only for the annotation: blocking.py needs sorted_set.py, which needs this module
@@ -154,6 +155,14 @@ class Store:
         # While the server loads its files nothing expires, as in Redis: the
         # commands of an AOF replay what was true when they were written.
         self.loading = False
+        # When each key was last used (its LRU clock), or how often (its LFU
+        # counter, with lfu): what maxmemory's policies and OBJECT read.
+        self.access: dict[bytes, int] = {}
+        self.lfu = False
+        self.lfu_log_factor, self.lfu_decay_time = 10, 1
+        # Each key's estimated size, and their sum: kept only with maxmemory set.
+        self.sizes: dict[bytes, int] | None = None
+        self.memory = 0
         self.average_ttl = 0  # ms; estimated from the keys the active cycle samples, as Redis does
 
     def __len__(self) -> int:
@@ -189,6 +198,32 @@ class Store:
         self.deadlines.discard(key)
         self.order.remove(key)
         del self._data[key]
+        self.access.pop(key, None)
+        if self.sizes is not None:
+            self.memory -= self.sizes.pop(key, 0)
+
+    # --8<-- [start:access]
+    def touch(self, key: bytes) -> None:
+        """A key was used: its clock reading, or a tick of its LFU counter."""
+        if self.lfu:
+            self.access[key] = lfu_touched(self.access.get(key), self.lfu_log_factor, self.lfu_decay_time)
+        else:
+            self.access[key] = lru_clock()
+
+    def peek(self, key: bytes) -> object | None:
+        """The value, as OBJECT and MEMORY look at it: not a use of the key."""
+        return self._data.get(key) if self._exists(key) else None
+
+    def track_sizes(self, on: bool) -> None:
+        self.sizes = {key: key_size(key, value) for key, value in self._data.items()} if on else None
+        self.memory = sum(self.sizes.values()) if on else 0
+
+    def evict(self, key: bytes) -> None:
+        """maxmemory took this key: gone, counted, and reported (the AOF writes a DEL)."""
+        self._remove(key)
+        self.stats.evicted_keys += 1
+        self.changed(key, "evicted", EVICTED)
+    # --8<-- [end:access]
 
     def get(self, key: bytes) -> object | None:
         self._expire_if_due(key)  # lazy expiry: every lookup goes through here
@@ -199,6 +234,8 @@ class Store:
                 self.events.report(self.index, key, "keymiss", KEY_MISS)  # not a change: a miss
             else:
                 self.stats.keyspace_hits += 1
+        if value is not None:
+            self.touch(key)
         return value
 
     def __contains__(self, key: bytes) -> bool:
@@ -212,6 +249,7 @@ class Store:
         if created:
             self.order.add(key)
         self._data[key] = value
+        self.touch(key)
         if not keep_ttl:
             self.deadlines.discard(key)
         if created:
@@ -229,6 +267,9 @@ class Store:
 
     def clear(self) -> None:
         self._data.clear()
+        self.access.clear()
+        if self.sizes is not None:
+            self.sizes, self.memory = {}, 0
         self.deadlines = Deadlines()
         self.order.clear()
         self.average_ttl = 0
@@ -244,6 +285,7 @@ class Store:
         no event to report and no client yet to tell."""
         self._data[key] = value
         self.order.add(key)
+        self.touch(key)
         if deadline is not None:
             self.deadlines.set(key, deadline)
 
@@ -283,8 +325,14 @@ class Store:
         with the command's own event; and an expiry is the clock's doing,
         not a write. (Redis counts some commands' changes by the element:
         RPUSH of three values is three changes there, one here.)"""
-        if kind not in (EXPIRED, NEW):
+        if kind not in (EXPIRED, NEW, EVICTED):
             self.stats.dirty += 1
+        if self.sizes is not None and kind != KEY_MISS:  # maxmemory is set: keep the estimate current
+            value = self._data.get(key)
+            self.memory -= self.sizes.pop(key, 0)
+            if value is not None:
+                self.sizes[key] = size = key_size(key, value)
+                self.memory += size
         self.events.report(self.index, key, event, kind)
     # --8<-- [end:changed]
 # --8<-- [end:store]

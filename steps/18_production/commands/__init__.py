@@ -4,8 +4,8 @@ Importing a module runs its @command decorators, which file its handlers in
 the dispatch table (base.COMMANDS). The order below is the order COMMAND lists them.
 """
 
-from commands import (admin, config, config_file, connection, hashes, info, keys, lists, persistence,  # noqa: F401  (imported to register)
-                      pubsub, scripting, sets, slowlog, sorted_sets, strings, transactions)
+from commands import (admin, config, config_file, connection, hashes, info, keys, lists,  # noqa: F401  (imported to register)
+                      memory, persistence, pubsub, scripting, sets, slowlog, sorted_sets, strings, transactions)
 from commands.base import COMMANDS, ServerState, Session, execute
 
 __all__ = ["COMMANDS", "ServerState", "Session", "execute"]

@@ -21,6 +21,7 @@ from blocking import Blocked, BlockedClients
 from keyspace_events import GENERIC, KeyEvents
 from pubsub import PubSub, Subscriptions
 from resp import NULL_ARRAY, Error, Reply, SimpleString, parse_int64
+from memory import Evictor
 from slowlog import SlowLog
 from sorted_set import SortedSet
 from stats import CommandStats, Stats
@@ -63,6 +64,7 @@ class ServerState:
     to_close: list[Session] = field(default_factory=list)
     pubsub: PubSub = field(default_factory=PubSub)
     slowlog: SlowLog = field(default_factory=SlowLog)
+    evictor: Evictor = field(init=False)  # maxmemory's: see memory.py
     config_file: str = ""  # the file the server was started with, if any, for CONFIG REWRITE
     # SHUTDOWN or a signal: the event loop exits once the command is done.
     shutting_down: bool = False
@@ -74,6 +76,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         self.watches = Watches(self.databases)
+        self.evictor = Evictor(self.databases, self.config)
 
     def new_client_id(self) -> int:
         self.next_client_id += 1
@@ -236,6 +239,9 @@ def execute(session: Session, args: list[bytes]) -> Reply:
         if persistence is not None and ("write" in entry.flags or entry.name == "ping"):
             if problem := persistence.write_error():
                 raise CommandError(problem)
+        # Over maxmemory: evict first; a command that may add data is refused if that did not help.
+        if not session.server.evictor.perform_evictions() and "denyoom" in entry.flags:
+            raise CommandError("OOM command not allowed when used memory > 'maxmemory'.")
     except CommandError as error:
         if entry is not None:  # a command Redis knows but refused to run
             command_stats(stats, entry).rejected_calls += 1

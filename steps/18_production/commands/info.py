@@ -75,7 +75,9 @@ def clients_section(state: ServerState) -> dict[str, object]:
 
 
 def memory_section(state: ServerState) -> dict[str, object]:
-    used, total = memory_in_use(), os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    # With maxmemory set, the estimate maxmemory is held against (memory.py).
+    used = state.evictor.used_memory(memory_in_use())
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     peak = max(peak_memory(), used)  # the two are read at different times
     maxmemory = int(state.config["maxmemory"])
     return {
@@ -103,7 +105,7 @@ def stats_section(state: ServerState) -> dict[str, object]:
         "total_net_input_bytes": stats.net_input_bytes, "total_net_output_bytes": stats.net_output_bytes,
         "instantaneous_input_kbps": f"{input_rate / 1024:.2f}",
         "instantaneous_output_kbps": f"{output_rate / 1024:.2f}",
-        "rejected_connections": stats.rejected_connections, "expired_keys": stats.expired_keys, "evicted_keys": 0,
+        "rejected_connections": stats.rejected_connections, "expired_keys": stats.expired_keys, "evicted_keys": stats.evicted_keys,
         "keyspace_hits": stats.keyspace_hits, "keyspace_misses": stats.keyspace_misses,
         "pubsub_channels": len(subscribed[CHANNEL]), "pubsub_patterns": len(subscribed[PATTERN]),
         "pubsubshard_channels": len(subscribed[SHARD]),
