@@ -88,14 +88,19 @@ class Client:
             # A blocked client's next commands wait until it is answered.
             while (not session.closing and session.blocked is None and len(self.outbox) < OUTPUT_LIMIT
                    and not session.server.shutting_down):
-                args = self.parser.next_command()
+                # A command CLIENT PAUSE held comes first, once the pause is over.
+                args, session.postponed = session.postponed or self.parser.next_command(), None
                 if args is None:
                     return
                 session.last_active = time.monotonic()
                 reply = execute(session, args)
+                if session.postponed is not None:
+                    return  # held again, and what the client sent after it waits too
                 self.persistence.commit()  # what it changed, to the AOF buffer
                 if session.blocked is None:  # a blocked command has no reply yet
                     self.send(reply)
+                while session.own_feed:  # a monitor's line about this very command
+                    self.push(session.own_feed.pop(0))
                 # The command may have created keys that blocked clients wait for.
                 session.server.blocked.serve_ready_keys()
                 if args[0].lower() == b"quit":
@@ -230,6 +235,11 @@ class Server:
                 if session.id in self.clients:  # it may have hung up by itself meanwhile
                     self.close(self.clients[session.id])
             self.serve_pending()  # expiry in cron may have pushed keyspace events
+            # CLIENT PAUSE is over (by UNPAUSE, or its time is up): what it held runs, in order.
+            for session in self.state.pause.released():
+                if session.id in self.clients:
+                    self.respond(self.clients[session.id])
+            self.serve_pending()
             self.shut_down_if_asked()
     # --8<-- [end:run_forever]
 
@@ -413,6 +423,8 @@ class Server:
         del self.clients[client.session.id]
         del self.state.clients[client.session.id]
         self.state.pubsub.forget(client.session)
+        if client.session in self.state.monitors:
+            self.state.monitors.remove(client.session)
 # --8<-- [end:event_loop]
 
 

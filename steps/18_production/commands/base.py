@@ -20,8 +20,10 @@ import long_double
 from blocking import Blocked, BlockedClients
 from keyspace_events import GENERIC, KeyEvents
 from pubsub import PubSub, Subscriptions
-from resp import NULL_ARRAY, Error, Reply, SimpleString, parse_int64
+from resp import NO_REPLY, NULL_ARRAY, Error, Reply, SimpleString, parse_int64
 from memory import Evictor
+from monitor import feed
+from pause import ClientPause
 from slowlog import SlowLog
 from sorted_set import SortedSet
 from stats import CommandStats, Stats
@@ -64,6 +66,8 @@ class ServerState:
     to_close: list[Session] = field(default_factory=list)
     pubsub: PubSub = field(default_factory=PubSub)
     slowlog: SlowLog = field(default_factory=SlowLog)
+    monitors: list[Session] = field(default_factory=list)  # the clients that ran MONITOR, in order
+    pause: ClientPause = field(default_factory=ClientPause)  # CLIENT PAUSE
     evictor: Evictor = field(init=False)  # maxmemory's: see memory.py
     config_file: str = ""  # the file the server was started with, if any, for CONFIG REWRITE
     # SHUTDOWN or a signal: the event loop exits once the command is done.
@@ -116,6 +120,9 @@ class Session:
     last_active: float = field(default_factory=time.monotonic)
     last_command: str = "NULL"  # the cmd= field: the last command run, "NULL" before any
     command_args: list[bytes] = field(default_factory=list)  # that command's words
+    postponed: list[bytes] | None = None  # a command CLIENT PAUSE holds, to run when the pause ends
+    # A monitor's line about its own command, which follows that command's reply (monitor.py).
+    own_feed: list[Reply] = field(default_factory=list)
     closing: bool = False  # hang up once the replies already made are sent
     # How many bytes wait in this client's input and output buffers; the
     # event loop fills this in, so that CLIENT LIST can show it.
@@ -242,12 +249,19 @@ def execute(session: Session, args: list[bytes]) -> Reply:
         # Over maxmemory: evict first; a command that may add data is refused if that did not help.
         if not session.server.evictor.perform_evictions() and "denyoom" in entry.flags:
             raise CommandError("OOM command not allowed when used memory > 'maxmemory'.")
+        # Redis counts a monitor as a replica, and a replica may not touch the keys.
+        monitors = session.server.monitors
+        if monitors and session in monitors and ("readonly" in entry.flags or "write" in entry.flags):
+            raise CommandError("ERR Replica can't interact with the keyspace")
     except CommandError as error:
         if entry is not None:  # a command Redis knows but refused to run
             command_stats(stats, entry).rejected_calls += 1
         if session.transaction is not None:
             session.transaction.failed = True  # EXEC will refuse to run any of it
         return count_error(stats, Error(str(error)))
+    if session.server.pause.holds(session, entry):  # CLIENT PAUSE: the event loop runs it later
+        session.postponed = args
+        return NO_REPLY
     if session.transaction is not None and entry.name.partition("|")[0] not in NOT_QUEUED:
         session.transaction.queue.append((entry, args))
         return SimpleString("QUEUED")
@@ -275,6 +289,8 @@ def call(session: Session, entry: Command, args: list[bytes]) -> Reply:
     if 0 <= threshold <= elapsed and "skip_slowlog" not in entry.flags:
         session.server.slowlog.add(args, elapsed, session.address, session.name,
                                    int(session.server.config["slowlog-max-len"]))
+    if session.server.monitors:
+        feed(session, entry, args)  # monitor.py
     stats.commands_processed += 1
     if isinstance(reply, Error):
         calls.failed_calls += 1

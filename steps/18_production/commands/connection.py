@@ -125,6 +125,8 @@ def reset(session: Session, args: list[bytes]) -> Reply:
     session.reply_mode = "on"
     session.transaction = None
     session.server.watches.unwatch(session)
+    if session in session.server.monitors:
+        session.server.monitors.remove(session)
     return SimpleString("RESET")
 
 
@@ -167,7 +169,7 @@ def client_info_line(session: Session) -> str:
     now = time.monotonic()
     subscribed, transaction = session.subscriptions.names, session.transaction
     flags = "".join(flag for flag, on in [
-        ("P", session.subscriptions), ("x", transaction), ("b", session.blocked),
+        ("O", session in session.server.monitors), ("P", session.subscriptions), ("x", transaction), ("b", session.blocked),
         ("d", session.server.watches.is_broken(session)), ("c", session.closing), ("e", session.no_evict)]
         if on) or "N"
     events = "" if session.closing else "r"
@@ -338,6 +340,8 @@ def client_help(session: Session, args: list[bytes]) -> Reply:
         "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
         "LIST [options ...]", "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+        "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
         "SETNAME <name>", "    Assign the name <name> to the current connection.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",

@@ -1,0 +1,182 @@
+"""Step 18, a server fit for production, seen by an operator at work:
+MONITOR, which shows every command as it runs, and CLIENT PAUSE, which
+holds the clients' commands for a while. (The module's name makes it a
+step-18 module; tests/test_18_production.py has the rest of the step.)
+The pause tests start servers of their own, since a pause holds everyone.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from clients import RawConnection
+from conftest import ServerProcess
+from helpers import same_command_table_entries
+
+FEED_LINE = re.compile(rb'^\+(\d+)\.(\d{6}) \[(\d+) ([0-9.:]+)\] (.*)\r\n$')
+
+
+def monitor(raw) -> RawConnection:
+    watcher = raw()
+    assert watcher.call("MONITOR") == "OK"
+    return watcher
+
+
+def fed(watcher: RawConnection) -> tuple[int, str, bytes]:
+    """The next line a monitor gets: the database, the client's address, and the quoted words."""
+    match = FEED_LINE.match(watcher.read_line())
+    assert match, "not a MONITOR line"
+    return int(match[3]), match[4].decode(), match[5]
+
+
+def address_of(connection: RawConnection) -> str:
+    return re.search(r"addr=(\S+)", connection.call("CLIENT", "INFO").decode())[1]
+
+
+# --- MONITOR -----------------------------------------------------------------------------
+
+def test_monitor_shows_another_clients_command_with_its_database_and_address(raw):
+    watcher, client = monitor(raw), raw()
+    client.call("SELECT", "3")
+    fed(watcher)
+    client.call("SET", "greeting", "hello")
+    assert fed(watcher) == (3, address_of(client), b'"SET" "greeting" "hello"')
+
+
+def test_monitor_quotes_arguments_as_c_strings(raw):
+    watcher, client = monitor(raw), raw()
+    client.call("ECHO", b'a\x01b"c\n\\\xff')
+    assert fed(watcher)[2] == rb'"ECHO" "a\x01b\"c\n\\\xff"'
+
+
+def test_monitor_hides_passwords_given_to_auth_and_hello(raw):
+    watcher, client = monitor(raw), raw()
+    client.call("AUTH", "secret")  # an error here (no password is set), and still shown
+    client.call("AUTH", "someone", "secret")
+    client.call("HELLO", "2", "AUTH", "default", "secret")
+    assert [fed(watcher)[2] for _ in range(3)] == [
+        b'"AUTH" "(redacted)"', b'"AUTH" "(redacted)" "(redacted)"',
+        b'"HELLO" "2" "AUTH" "(redacted)" "(redacted)"']
+
+
+def test_monitor_skips_admin_commands_and_commands_refused_before_running(raw):
+    watcher, client = monitor(raw), raw()
+    client.call("CONFIG", "GET", "maxmemory")  # admin: never shown
+    client.call("NOSUCHCOMMAND", "x")
+    client.call("GET")  # wrong number of arguments
+    client.call("ECHO", "after")
+    assert fed(watcher)[2] == b'"ECHO" "after"'
+
+
+def test_monitor_shows_a_transactions_commands_when_exec_runs_them(raw):
+    watcher, client = monitor(raw), raw()
+    client.call("MULTI")
+    client.call("ECHO", "queued")
+    assert fed(watcher)[2] == b'"MULTI"'
+    client.call("EXEC")
+    assert [fed(watcher)[2] for _ in range(2)] == [b'"ECHO" "queued"', b'"EXEC"']
+
+
+def test_a_monitor_may_not_touch_the_keys_but_may_ping(raw):
+    watcher = monitor(raw)
+    assert watcher.call("GET", "anything") == "ERR Replica can't interact with the keyspace"
+    assert watcher.call("PING") == "PONG"
+
+
+def test_a_second_monitor_gets_no_reply(raw):
+    watcher, client = monitor(raw), raw()
+    watcher.send(b"MONITOR\r\n")
+    client.call("ECHO", "next")
+    assert fed(watcher)[2] == b'"ECHO" "next"'  # not a second +OK
+
+
+def test_client_list_flags_a_monitor_with_o(raw):
+    watcher, client = monitor(raw), raw()
+    line = next(line for line in client.call("CLIENT", "LIST").decode().splitlines()
+                if f"addr={address_of(client)}" not in line)
+    assert "flags=O " in line and watcher
+
+
+def test_reset_ends_monitoring(raw):
+    watcher = monitor(raw)
+    assert watcher.call("RESET") == "RESET"
+    assert watcher.call("SET", "after-reset", "1") == "OK"
+
+
+def test_a_monitor_that_hangs_up_is_forgotten(raw):
+    monitor(raw).close()
+    assert raw().call("PING") == "PONG"
+
+
+# --- CLIENT PAUSE and UNPAUSE ------------------------------------------------------------
+
+def connect(process: ServerProcess) -> RawConnection:
+    return RawConnection(process.host, process.port)
+
+
+def test_client_pause_write_holds_writes_until_unpause_and_serves_reads(spawn):
+    process = spawn()
+    operator, writer = connect(process), connect(process)
+    assert operator.call("CLIENT", "PAUSE", "100000", "WRITE") == "OK"
+    assert writer.call("GET", "counter") is None  # a read goes on
+    writer.send(b"INCR counter\r\n")
+    assert writer.is_silent_for(0.2)  # held, not refused
+    assert operator.call("CLIENT", "UNPAUSE") == "OK"
+    assert writer.read_reply() == 1
+
+
+def test_held_commands_run_in_the_order_they_came(spawn):
+    process = spawn()
+    operator, first, second = connect(process), connect(process), connect(process)
+    operator.call("CLIENT", "PAUSE", "100000", "WRITE")
+    first.send(b"SET order first\r\nAPPEND order +1\r\n")  # what came after a held command waits too
+    assert first.is_silent_for(0.1)
+    second.send(b"APPEND order +2\r\n")
+    assert second.is_silent_for(0.1)
+    operator.call("CLIENT", "UNPAUSE")
+    assert (first.read_reply(), first.read_reply(), second.read_reply()) == ("OK", 7, 9)
+    assert operator.call("GET", "order") == b"first+1+2"
+
+
+def test_a_pause_ends_by_itself_when_its_time_is_up(spawn):
+    process = spawn()
+    operator, writer = connect(process), connect(process)
+    operator.call("CLIENT", "PAUSE", "300", "WRITE")
+    assert writer.call("SET", "later", "yes") == "OK"  # once the 300 ms are over
+
+
+def test_client_pause_all_holds_every_command_even_unpause(spawn):
+    process = spawn()
+    operator, other = connect(process), connect(process)
+    operator.call("CLIENT", "PAUSE", "1000", "ALL")
+    other.send(b"CLIENT UNPAUSE\r\n")
+    operator.send(b"PING\r\n")
+    assert other.is_silent_for(0.2) and operator.is_silent_for(0)
+    assert (other.read_reply(), operator.read_reply()) == ("OK", "PONG")  # after the second
+
+
+def test_a_write_queued_in_a_transaction_is_held(spawn):
+    process = spawn()
+    operator, client = connect(process), connect(process)
+    client.call("MULTI")
+    operator.call("CLIENT", "PAUSE", "100000", "WRITE")
+    client.send(b"SET in-multi 1\r\n")
+    assert client.is_silent_for(0.2)
+    operator.call("CLIENT", "UNPAUSE")
+    assert (client.read_reply(), client.call("EXEC")) == ("QUEUED", ["OK"])
+
+
+@pytest.mark.parametrize("words, error", [
+    (["10", "SOME"], "ERR CLIENT PAUSE mode must be WRITE or ALL"),
+    (["ten"], "ERR timeout is not an integer or out of range"),
+    (["-1"], "ERR timeout is negative"),
+    (["10", "WRITE", "extra"], "ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP."),
+])
+def test_client_pause_errors(call, words, error):
+    assert call("CLIENT", "PAUSE", *words) == error
+
+
+def test_monitor_and_client_pause_appear_in_the_command_table_as_in_redis(call, reference_redis):
+    same_command_table_entries(call, reference_redis, ["monitor", "client|pause", "client|unpause"])
