@@ -114,6 +114,7 @@ class Evictor:
         self.baseline = 0  # the process's memory but the data, when tracking began
         self.pool: list[tuple[float, int, bytes]] = []  # (score, db, key), best candidate last
         self.next_db = 0  # where the random policies look first
+        self.maxmemory = 0  # config's, as a number: read before every command, so kept parsed
 
     @property
     def tracking(self) -> bool:
@@ -129,7 +130,8 @@ class Evictor:
     def config_changed(self, process_memory: int) -> None:
         """maxmemory set: estimate every key once, then keep the sums up to date.
         maxmemory 0: stop, and spare every write the cost."""
-        on = int(self.config["maxmemory"]) > 0
+        self.maxmemory = int(self.config["maxmemory"])
+        on = self.maxmemory > 0
         if on and not self.tracking:
             for db in self.databases:
                 db.track_sizes(True)
@@ -143,13 +145,21 @@ class Evictor:
             db.lfu_log_factor = int(self.config["lfu-log-factor"])
             db.lfu_decay_time = int(self.config["lfu-decay-time"])
 
+    def tick(self) -> None:
+        """From the cron: the LRU clock moves on (it counts seconds; the cron
+        runs hz times a second)."""
+        now = lru_clock()
+        for db in self.databases:
+            db.clock = now
+
     def over_limit(self) -> bool:
-        maxmemory = int(self.config["maxmemory"])
-        return maxmemory > 0 and self.used_memory(0) > maxmemory
+        return self.maxmemory > 0 and self.used_memory(0) > self.maxmemory
 
     def perform_evictions(self) -> bool:
         """Evict until under maxmemory; False if it cannot get there (noeviction,
         or no key the policy may take), and a command that adds data is refused."""
+        if not self.maxmemory:
+            return True  # the usual case, at the cost of one test per command
         policy = self.config["maxmemory-policy"].decode()
         while self.over_limit():
             if policy == "noeviction":

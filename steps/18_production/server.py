@@ -260,6 +260,7 @@ class Server:
         for db in databases[self.first_db:] + databases[:self.first_db]:
             db.expire_some_keys(time_budget=ends - time.monotonic())
         self.state.stats.sample()  # for INFO's instantaneous_ops_per_sec
+        self.state.evictor.tick()  # the LRU clock
         self.persistence.cron()  # save points, background saves, fsync once a second
         # A client past its soft output limit is let go once the soft seconds are up.
         for client in self.clients.values():

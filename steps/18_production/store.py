@@ -160,6 +160,10 @@ class Store:
         self.access: dict[bytes, int] = {}
         self.lfu = False
         self.lfu_log_factor, self.lfu_decay_time = 10, 1
+        # The LRU clock as the cron last read it (Evictor.tick), like Redis's
+        # server.lruclock: every read stamps its key, and asking the system
+        # for the time on each would cost more than the rest of touch().
+        self.clock = lru_clock()
         # Each key's estimated size, and their sum: kept only with maxmemory set.
         self.sizes: dict[bytes, int] | None = None
         self.memory = 0
@@ -208,7 +212,7 @@ class Store:
         if self.lfu:
             self.access[key] = lfu_touched(self.access.get(key), self.lfu_log_factor, self.lfu_decay_time)
         else:
-            self.access[key] = lru_clock()
+            self.access[key] = self.clock
 
     def peek(self, key: bytes) -> object | None:
         """The value, as OBJECT and MEMORY look at it: not a use of the key."""

@@ -259,7 +259,8 @@ def execute(session: Session, args: list[bytes]) -> Reply:
         if session.transaction is not None:
             session.transaction.failed = True  # EXEC will refuse to run any of it
         return count_error(stats, Error(str(error)))
-    if session.server.pause.holds(session, entry):  # CLIENT PAUSE: the event loop runs it later
+    pause = session.server.pause
+    if pause.mode and pause.holds(session, entry):  # CLIENT PAUSE: the event loop runs it later
         session.postponed = args
         return NO_REPLY
     if session.transaction is not None and entry.name.partition("|")[0] not in NOT_QUEUED:

@@ -1,7 +1,7 @@
 """Step 18, a server fit for production, seen by an operator at work:
 MONITOR, which shows every command as it runs, and CLIENT PAUSE, which
-holds the clients' commands for a while. (The module's name makes it a
-step-18 module; tests/test_18_production.py has the rest of the step.)
+holds the clients' commands for a while. tests/test_18_production.py has
+the rest of the step.
 The pause tests start servers of their own, since a pause holds everyone.
 """
 
