@@ -1,0 +1,11 @@
+"""Every command the server knows, one module per family, as Redis groups them.
+
+Importing a module runs its @command decorators, which file its handlers in
+the dispatch table (base.COMMANDS). The order below is the order COMMAND lists them.
+"""
+
+from commands import (admin, config, config_file, connection, hashes, info, keys, lists,  # noqa: F401  (imported to register)
+                      memory, monitoring, persistence, pubsub, scripting, sets, slowlog, sorted_sets, strings, transactions)
+from commands.base import COMMANDS, ServerState, Session, execute
+
+__all__ = ["COMMANDS", "ServerState", "Session", "execute"]

@@ -1,0 +1,377 @@
+"""The keyspace: every key's value, and when the keys with a TTL expire.
+
+Redis forgets expired keys in two ways, and so do we:
+
+- lazily: whenever a command looks a key up, a key past its deadline is
+  deleted first and the command sees no key at all;
+- actively: ten times a second a cycle samples keys that have a TTL and
+  deletes the expired ones, so keys nobody reads again still go away.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import time
+from typing import TYPE_CHECKING, Iterator
+
+from keyspace_events import EVICTED, EXPIRED, KEY_MISS, NEW, KeyEvents
+from memory import key_size, lfu_touched, lru_clock
+from stats import Stats
+
+if TYPE_CHECKING:  # only for the annotation: blocking.py needs sorted_set.py, which needs this module
+    from blocking import BlockedClients
+
+
+def now_ms() -> int:
+    """Wall-clock time in milliseconds since the Unix epoch, the unit of every deadline."""
+    return time.time_ns() // 1_000_000
+
+
+# --8<-- [start:deadlines]
+class Deadlines:
+    """Each key's deadline (ms since the epoch), plus a list of the same keys so
+    that picking a random one costs O(1): a dict cannot do that by itself, and
+    the active cycle picks random keys all the time."""
+
+    def __init__(self) -> None:
+        self._deadline: dict[bytes, int] = {}
+        self._keys: list[bytes] = []
+        self._position: dict[bytes, int] = {}  # key -> its index in _keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def get(self, key: bytes) -> int | None:
+        return self._deadline.get(key)
+
+    def set(self, key: bytes, deadline: int) -> None:
+        if key not in self._deadline:
+            self._position[key] = len(self._keys)
+            self._keys.append(key)
+        self._deadline[key] = deadline
+
+    def discard(self, key: bytes) -> bool:
+        """Forget the key's deadline; True if it had one."""
+        if self._deadline.pop(key, None) is None:
+            return False
+        # Fill the hole with the last key, so the list never has gaps.
+        index, last = self._position.pop(key), self._keys.pop()
+        if last != key:
+            self._keys[index] = last
+            self._position[last] = index
+        return True
+
+    def sample(self, count: int) -> list[bytes]:
+        """Up to `count` keys picked at random (a key may come up twice)."""
+        return [random.choice(self._keys) for _ in range(min(count, len(self._keys)))]
+# --8<-- [end:deadlines]
+
+
+# --8<-- [start:scan_order]
+class ScanOrder:
+    """Numbers every key in the order it was created, so that SCAN can carry on
+    after the last number it returned and RANDOMKEY can pick a key by position.
+
+    A dict gives neither: its order shifts as keys come and go, and it has no
+    "the i-th key". Redis gets both from its own hash table; we keep this
+    index beside the dict. A deleted key leaves a hole in the list of numbers;
+    holes are swept out once they outnumber the keys.
+    """
+
+    def __init__(self) -> None:
+        self._next = 1  # never reused: after FLUSHDB, a running scan still knows where it was
+        self._number: dict[bytes, int] = {}  # key -> its number
+        self._key_at: dict[int, bytes] = {}  # number -> key, in increasing order
+        self._numbers: list[int] = []  # every number handed out, holes included, sorted
+
+    def add(self, key: bytes) -> None:
+        if key not in self._number:
+            self._number[key] = self._next
+            self._key_at[self._next] = key
+            self._numbers.append(self._next)
+            self._next += 1
+
+    def remove(self, key: bytes) -> None:
+        del self._key_at[self._number.pop(key)]
+        if len(self._numbers) > 2 * len(self._key_at) + 64:
+            # A dict keeps insertion order, and numbers only grow: still sorted.
+            self._numbers = list(self._key_at)
+
+    def clear(self) -> None:
+        self._number.clear()
+        self._key_at.clear()
+        self._numbers.clear()
+
+    # A cursor packs two numbers. The low 32 bits: the last number the scan
+    # has passed. The high bits: the first number not yet handed out when the
+    # scan began. Keys created after that are not owed to the scan (Redis
+    # promises nothing about them either), so a scan always ends, however
+    # fast keys come and go. (Both fit in 32 bits until a database has seen
+    # four billion keys created; a longer life would need a wider cursor.)
+    POSITION_BITS = 32
+
+    def keys_after(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
+        """About `count` keys after `cursor`, and the cursor to pass next
+        time: 0 once the scan is over, as in Redis."""
+        passed = cursor & ((1 << self.POSITION_BITS) - 1)
+        end = cursor >> self.POSITION_BITS or self._next  # cursor 0 starts a scan: it ends here
+        position = bisect.bisect_right(self._numbers, passed)
+        last = bisect.bisect_left(self._numbers, end)  # the numbers this scan may visit end here
+        stop = min(last, position + 10 * count)  # bounded work, even among holes
+        keys: list[bytes] = []
+        while position < stop and len(keys) < count:
+            key = self._key_at.get(self._numbers[position])
+            if key is not None:
+                keys.append(key)
+            position += 1
+        if position == last:
+            return 0, keys
+        return end << self.POSITION_BITS | self._numbers[position - 1], keys
+
+    def random_key(self) -> bytes | None:
+        while self._key_at:  # about half the positions at most are holes: few retries
+            key = self._key_at.get(random.choice(self._numbers))
+            if key is not None:
+                return key
+        return None
+# --8<-- [end:scan_order]
+
+
+# --8<-- [start:store]
+class Store:
+    """Keys and values, with optional deadlines. Only the event loop uses it, so it needs no locks."""
+
+    def __init__(self, stats: Stats, blocked: BlockedClients, index: int, events: KeyEvents) -> None:
+        # A string is bytes, a list a deque, ...: commands/base.py's TYPE_NAMES.
+        self._data: dict[bytes, object] = {}
+        self.stats = stats  # the server's counters, shared by every database
+        self.blocked = blocked  # told of every new key, since a blocked client may wait for it
+        self.index = index  # this database's number, which its events carry; SWAPDB changes it
+        self.events = events  # where it reports changes to its keys, shared by every database
+        self.deadlines = Deadlines()
+        self.order = ScanOrder()
+        self.active_expiry = True  # DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off
+        # While the server loads its files nothing expires, as in Redis: the
+        # commands of an AOF replay what was true when they were written.
+        self.loading = False
+        # When each key was last used (its LRU clock), or how often (its LFU
+        # counter, with lfu): what maxmemory's policies and OBJECT read.
+        self.access: dict[bytes, int] = {}
+        self.lfu = False
+        self.lfu_log_factor, self.lfu_decay_time = 10, 1
+        # The LRU clock as the cron last read it (Evictor.tick), like Redis's
+        # server.lruclock: every read stamps its key, and asking the system
+        # for the time on each would cost more than the rest of touch().
+        self.clock = lru_clock()
+        # Each key's estimated size, and their sum: kept only with maxmemory set.
+        self.sizes: dict[bytes, int] | None = None
+        self.memory = 0
+        self.average_ttl = 0  # ms; estimated from the keys the active cycle samples, as Redis does
+
+    def __len__(self) -> int:
+        # Like Redis's DBSIZE, this counts keys that expired but are not yet deleted.
+        return len(self._data)
+
+    def _is_expired(self, key: bytes) -> bool:
+        deadline = self.deadlines.get(key)
+        # Redis: expired once now > deadline
+        return deadline is not None and deadline < now_ms() and not self.loading
+
+    def has_expired(self, key: bytes) -> bool:
+        """Whether a key is past its deadline but not deleted yet; WATCH asks."""
+        return self._is_expired(key)
+
+    def has_key(self, key: bytes) -> bool:
+        """Whether a key is there, expired or not, without deleting it if it is."""
+        return key in self._data
+
+    def _expire_if_due(self, key: bytes) -> None:
+        if self._is_expired(key):
+            self._remove(key)
+            self.stats.expired_keys += 1
+            self.changed(key, "expired", EXPIRED)
+
+    def _exists(self, key: bytes) -> bool:
+        """Whether a key is there, deleting it first if it expired; unlike
+        get(), not a lookup that INFO counts as a hit or a miss."""
+        self._expire_if_due(key)
+        return key in self._data
+
+    def _remove(self, key: bytes) -> None:
+        self.deadlines.discard(key)
+        self.order.remove(key)
+        del self._data[key]
+        self.access.pop(key, None)
+        if self.sizes is not None:
+            self.memory -= self.sizes.pop(key, 0)
+
+    # --8<-- [start:access]
+    def touch(self, key: bytes) -> None:
+        """A key was used: its clock reading, or a tick of its LFU counter."""
+        if self.lfu:
+            self.access[key] = lfu_touched(self.access.get(key), self.lfu_log_factor, self.lfu_decay_time)
+        else:
+            self.access[key] = self.clock
+
+    def peek(self, key: bytes) -> object | None:
+        """The value, as OBJECT and MEMORY look at it: not a use of the key."""
+        return self._data.get(key) if self._exists(key) else None
+
+    def track_sizes(self, on: bool) -> None:
+        self.sizes = {key: key_size(key, value) for key, value in self._data.items()} if on else None
+        self.memory = sum(self.sizes.values()) if on else 0
+
+    def evict(self, key: bytes) -> None:
+        """maxmemory took this key: gone, counted, and reported (the AOF writes a DEL)."""
+        self._remove(key)
+        self.stats.evicted_keys += 1
+        self.changed(key, "evicted", EVICTED)
+    # --8<-- [end:access]
+
+    def get(self, key: bytes) -> object | None:
+        self._expire_if_due(key)  # lazy expiry: every lookup goes through here
+        value = self._data.get(key)
+        if self.stats.counting_lookups:  # a read command is looking: INFO's keyspace_hits/misses
+            if value is None:
+                self.stats.keyspace_misses += 1
+                self.events.report(self.index, key, "keymiss", KEY_MISS)  # not a change: a miss
+            else:
+                self.stats.keyspace_hits += 1
+        if value is not None:
+            self.touch(key)
+        return value
+
+    def __contains__(self, key: bytes) -> bool:
+        return self.get(key) is not None
+
+    def set(self, key: bytes, value: object, keep_ttl: bool = False) -> None:
+        """Store a value. A new value starts without a TTL, as SET does in Redis,
+        unless keep_ttl: INCR and SET ... KEEPTTL change the value, not its life."""
+        self._expire_if_due(key)  # an expired key goes first: this one is then new
+        created = key not in self._data
+        if created:
+            self.order.add(key)
+        self._data[key] = value
+        self.touch(key)
+        if not keep_ttl:
+            self.deadlines.discard(key)
+        if created:
+            self.blocked.key_created(self.index, key, value)
+            self.changed(key, "new", NEW)  # as Redis's dbAdd() reports
+
+    def delete(self, key: bytes) -> bool:
+        """Delete a key; False if there was none (an expired key counts as none).
+        Like Redis's dbDelete() this reports nothing: the command that deletes
+        says why (del, or an event of its own and then del)."""
+        if key not in self:
+            return False
+        self._remove(key)
+        return True
+
+    def clear(self) -> None:
+        self._data.clear()
+        self.access.clear()
+        if self.sizes is not None:
+            self.sizes, self.memory = {}, 0
+        self.deadlines = Deadlines()
+        self.order.clear()
+        self.average_ttl = 0
+
+    def items(self) -> Iterator[tuple[bytes, object, int | None]]:
+        """Every key, with its value and deadline, expired or not: what a
+        snapshot holds (rdb.py, and an AOF rewrite)."""
+        deadline = self.deadlines.get
+        return ((key, value, deadline(key)) for key, value in self._data.items())
+
+    def put_loaded(self, key: bytes, value: object, deadline: int | None) -> None:
+        """Add a key read from a file at start: quietly, as Redis loads, with
+        no event to report and no client yet to tell."""
+        self._data[key] = value
+        self.order.add(key)
+        self.touch(key)
+        if deadline is not None:
+            self.deadlines.set(key, deadline)
+
+    def keys(self) -> list[bytes]:
+        """Every key that has not expired. (Like Redis's KEYS, this deletes nothing.)"""
+        return [key for key in self._data if not self._is_expired(key)]
+
+    def scan(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
+        """One SCAN call: about `count` keys after `cursor`, expired ones dropped."""
+        next_cursor, keys = self.order.keys_after(cursor, count)
+        return next_cursor, [key for key in keys if self._exists(key)]
+
+    def random_key(self) -> bytes | None:
+        """A random key that has not expired, or None if there is none."""
+        while (key := self.order.random_key()) is not None:
+            if self._exists(key):  # an expired pick is deleted on the spot; pick again
+                return key
+        return None
+
+    def deadline(self, key: bytes) -> int | None:
+        """When an existing key expires, in ms since the epoch; None if it never does."""
+        return self.deadlines.get(key)
+
+    def set_deadline(self, key: bytes, deadline: int) -> None:
+        """Give an existing key a deadline."""
+        self.deadlines.set(key, deadline)
+
+    def persist(self, key: bytes) -> bool:
+        return self.deadlines.discard(key)
+
+    # --8<-- [start:changed]
+    def changed(self, key: bytes, event: str, kind: str) -> None:
+        """Report that `key` changed: `event` of class `kind` (keyspace_events.py).
+        Commands call this where Redis calls notifyKeyspaceEvent(), once the
+        change is made, and only if something really changed. Each change
+        counts towards the save points (persistence.py), once: "new" comes
+        with the command's own event; and an expiry is the clock's doing,
+        not a write. (Redis counts some commands' changes by the element:
+        RPUSH of three values is three changes there, one here.)"""
+        if kind not in (EXPIRED, NEW, EVICTED):
+            self.stats.dirty += 1
+        if self.sizes is not None and kind != KEY_MISS:  # maxmemory is set: keep the estimate current
+            value = self._data.get(key)
+            self.memory -= self.sizes.pop(key, 0)
+            if value is not None:
+                self.sizes[key] = size = key_size(key, value)
+                self.memory += size
+        self.events.report(self.index, key, event, kind)
+    # --8<-- [end:changed]
+# --8<-- [end:store]
+
+    # --8<-- [start:active_expiry]
+    def expire_some_keys(self, time_budget: float) -> int:
+        """One run of the active expiry cycle; returns how many keys it deleted.
+
+        Like Redis: look at 20 random keys that have a TTL and delete those
+        past their deadline. If more than 10% of them were expired, many more
+        probably are, so go again, until the time budget is spent.
+        """
+        if not self.active_expiry:
+            return 0
+        started, deleted = time.monotonic(), 0
+        if not self.deadlines:
+            self.average_ttl = 0  # no key has a TTL left to average
+        while self.deadlines:
+            now = now_ms()
+            sampled = set(self.deadlines.sample(20))
+            expired = [key for key in sampled if self.deadlines.get(key) < now]
+            for key in expired:
+                self._remove(key)
+                self.changed(key, "expired", EXPIRED)
+            deleted += len(expired)
+            self.stats.expired_keys += len(expired)
+            self._estimate_average_ttl([self.deadlines.get(key) - now for key in sampled.difference(expired)])
+            if len(expired) * 100 <= len(sampled) * 10 or time.monotonic() - started > time_budget:
+                break
+        return deleted
+    # --8<-- [end:active_expiry]
+
+    def _estimate_average_ttl(self, ttls: list[int]) -> None:
+        """INFO keyspace's avg_ttl: a moving average over the samples, each
+        counting for 1/50, rather than a pass over every key."""
+        if ttls:
+            sampled = sum(ttls) // len(ttls)
+            self.average_ttl = self.average_ttl * 49 // 50 + sampled // 50 if self.average_ttl else sampled
