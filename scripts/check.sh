@@ -4,7 +4,7 @@
 #   2. the Redis-behaviour tests against a real redis-server (proving them),
 #   3. a strict build of the docs site.
 # Works on a fresh Debian machine with only python3: it installs redis-server,
-# redis-tools and netcat with apt-get when they are missing (as root, or with sudo).
+# redis-tools, netcat and iproute2 with apt-get when they are missing (as root, or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v redis-cli >/dev/null && command -v redis-benchmark >/dev/null || missing+=(redis-tools)
 command -v nc >/dev/null || missing+=(netcat-openbsd)
+command -v ss >/dev/null || missing+=(iproute2)  # the keepalive tests read the kernel's TCP timers
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing ${missing[*]} with apt-get"

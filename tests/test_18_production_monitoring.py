@@ -1,19 +1,23 @@
 """Step 18, a server fit for production, seen by an operator at work:
-MONITOR, which shows every command as it runs, and CLIENT PAUSE, which
-holds the clients' commands for a while. tests/test_18_production.py has
-the rest of the step.
-The pause tests start servers of their own, since a pause holds everyone.
+MONITOR, which shows every command as it runs; CLIENT PAUSE, which holds
+the clients' commands for a while; the log; the latency monitor; TCP
+keepalive. tests/test_18_production.py has the rest of the step.
+The pause and log tests start servers of their own, since a pause holds
+everyone and the log is chosen at start.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import time
 
 import pytest
 
 from clients import RawConnection
 from conftest import ServerProcess
-from helpers import same_command_table_entries
+from helpers import same_command_table_entries, wait_until
 
 FEED_LINE = re.compile(rb'^\+(\d+)\.(\d{6}) \[(\d+) ([0-9.:]+)\] (.*)\r\n$')
 
@@ -178,5 +182,141 @@ def test_client_pause_errors(call, words, error):
     assert call("CLIENT", "PAUSE", *words) == error
 
 
-def test_monitor_and_client_pause_appear_in_the_command_table_as_in_redis(call, reference_redis):
-    same_command_table_entries(call, reference_redis, ["monitor", "client|pause", "client|unpause"])
+# --- the log -----------------------------------------------------------------------------
+
+LOG_LINE = re.compile(r"^(\d+):([MC]) \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} ([.*#-]) (.+)$")
+
+
+def log_lines(path) -> list[re.Match]:
+    """The log's lines, each matched against Redis's format (pid:role date level message)."""
+    lines = path.read_text().splitlines()
+    matches = [LOG_LINE.match(line) for line in lines]
+    assert all(matches), [line for line, match in zip(lines, matches) if not match]
+    return matches
+
+
+def logged(path, message: str) -> list[re.Match]:
+    return [line for line in log_lines(path) if line[4] == message]
+
+
+def test_every_log_line_has_redis_format_and_says_the_server_is_ready(spawn, tmp_path):
+    log = tmp_path / "server.log"
+    process = spawn("--logfile", str(log))
+    connect(process).call("PING")
+    assert [(int(line[1]), line[2], line[3]) for line in logged(log, "Ready to accept connections")] == [
+        (process.process.pid, "M", "*")]
+
+
+def test_loglevel_verbose_logs_each_connection_and_warning_does_not(spawn, tmp_path):
+    log = tmp_path / "server.log"
+    process = spawn("--logfile", str(log), "--loglevel", "verbose")
+    client = connect(process)
+    address = re.search(r"addr=(\S+)", client.call("CLIENT", "INFO").decode())[1]
+    assert [line[3] for line in logged(log, f"Accepted {address}")] == ["-"]
+    client.call("CONFIG", "SET", "loglevel", "warning")
+    quiet = connect(process)
+    quiet.call("PING")
+    address = re.search(r"addr=(\S+)", quiet.call("CLIENT", "INFO").decode())[1]
+    assert not logged(log, f"Accepted {address}")
+
+
+def test_a_background_save_is_logged_by_the_server_and_by_its_child(spawn, tmp_path):
+    log = tmp_path / "server.log"
+    process = spawn("--logfile", str(log))
+    client = connect(process)
+    client.call("SET", "key", "value")
+    assert client.call("BGSAVE") == "Background saving started"
+    assert wait_until(lambda: logged(log, "Background saving terminated with success"))
+    started = re.compile(r"Background saving started by pid (\d+)$")
+    child = next(int(match[1]) for line in log_lines(log) if (match := started.match(line[4])))
+    assert [(int(line[1]), line[2]) for line in logged(log, "DB saved on disk")] == [(child, "C")]
+
+
+def test_logfile_cannot_be_changed_while_running(call):
+    assert call("CONFIG", "SET", "logfile", "/tmp/elsewhere.log") == (
+        "ERR CONFIG SET failed (possibly related to argument 'logfile') - can't set immutable config")
+
+
+# --- tcp-keepalive -----------------------------------------------------------------------
+
+def keepalive_timer(process: ServerProcess, client: RawConnection) -> str | None:
+    """The TCP timer the kernel runs on the server's end of this connection, as ss shows it."""
+    if not shutil.which("ss"):
+        pytest.skip("needs ss (Debian's iproute2)")
+    client_port = client.sock.getsockname()[1]
+    shown = subprocess.run(["ss", "-tnoH", "state", "established", f"( sport = :{process.port} and "
+                            f"dport = :{client_port} )"], capture_output=True, text=True, check=True).stdout
+    assert shown.strip(), "ss shows no such connection"
+    match = re.search(r"timer:\((\w+),", shown)
+    return match[1] if match else None
+
+
+def test_tcp_keepalive_has_the_kernel_probe_idle_clients(spawn):
+    process = spawn("--tcp-keepalive", "300")
+    client = connect(process)
+    client.call("PING")
+    assert keepalive_timer(process, client) == "keepalive"
+
+
+def test_tcp_keepalive_0_leaves_connections_without_probes(spawn):
+    process = spawn("--tcp-keepalive", "0")
+    client = connect(process)
+    client.call("PING")
+    assert keepalive_timer(process, client) is None
+
+
+# --- LATENCY ------------------------------------------------------------------------------
+
+@pytest.fixture
+def latency_monitor(call):
+    call("CONFIG", "SET", "latency-monitor-threshold", "5")
+    call("LATENCY", "RESET")
+    yield
+    call("CONFIG", "SET", "latency-monitor-threshold", "0")
+    call("LATENCY", "RESET")
+
+
+def test_latency_monitor_is_off_by_default(call, debug):
+    call("LATENCY", "RESET")
+    debug("SLEEP", "0.01")
+    assert call("LATENCY", "LATEST") == []
+
+
+def test_a_command_slower_than_the_threshold_is_a_latency_event(call, debug, latency_monitor):
+    before = int(time.time())
+    debug("SLEEP", "0.02")
+    [[name, when, latest, worst]] = call("LATENCY", "LATEST")
+    assert (name, latest == worst) == (b"command", True) and latest >= 20 and before <= when <= time.time()
+    assert call("LATENCY", "HISTORY", "command") == [[when, latest]]
+
+
+def test_latency_keeps_one_sample_a_second_the_worst_of_it(call, debug, latency_monitor):
+    debug("SLEEP", "0.03")
+    debug("SLEEP", "0.01")
+    history = call("LATENCY", "HISTORY", "command")
+    assert 1 <= len(history) <= 2  # two if the second turned between the two sleeps
+    assert max(latency for _when, latency in history) >= 30
+    assert call("LATENCY", "LATEST")[0][3] >= 30  # the worst ever
+
+
+def test_latency_history_of_an_unknown_event_is_empty(call, latency_monitor):
+    assert call("LATENCY", "HISTORY", "no-such-event") == []
+
+
+def test_latency_reset_says_how_many_events_it_forgot(call, debug, latency_monitor):
+    debug("SLEEP", "0.01")
+    assert call("LATENCY", "RESET", "no-such-event") == 0
+    assert call("LATENCY", "RESET", "command", "fast-command") == 1
+    assert call("LATENCY", "LATEST") == []
+
+
+def test_latency_errors(call):
+    assert call("LATENCY", "HISTORY") == "ERR wrong number of arguments for 'latency|history' command"
+    assert call("LATENCY", "NOPE") == "ERR unknown subcommand 'NOPE'. Try LATENCY HELP."
+    assert call("LATENCY") == "ERR wrong number of arguments for 'latency' command"
+
+
+def test_operator_commands_appear_in_the_command_table_as_in_redis(call, reference_redis):
+    same_command_table_entries(call, reference_redis, [
+        "monitor", "client|pause", "client|unpause",
+        "latency", "latency|latest", "latency|history", "latency|reset", "latency|help"])
