@@ -437,6 +437,7 @@ class Server:
 # --8<-- [end:event_loop]
 
 
+# --8<-- [start:keepalive]
 def keep_alive(sock: socket.socket, seconds: int) -> None:
     """tcp-keepalive: after `seconds` of silence the kernel probes the peer,
     three times `seconds` / 3 apart, and resets a connection nobody answers.
@@ -446,6 +447,7 @@ def keep_alive(sock: socket.socket, seconds: int) -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, seconds)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(seconds // 3, 1))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+# --8<-- [end:keepalive]
 
 
 def address_of(socket_address: tuple) -> str:

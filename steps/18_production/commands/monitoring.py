@@ -23,6 +23,7 @@ def monitor(session: Session, args: list[bytes]) -> Reply:
     return OK
 
 
+# --8<-- [start:pause]
 @command("client|pause", -3, "admin noscript loading stale", (0, 0, 0), "connection", "2.9.50",
          "Stop processing commands from clients for some time", "timeout [WRITE | ALL]")
 def client_pause(session: Session, args: list[bytes]) -> Reply:
@@ -50,6 +51,7 @@ def client_pause(session: Session, args: list[bytes]) -> Reply:
 def client_unpause(session: Session, args: list[bytes]) -> Reply:
     session.server.pause.unpause()  # the event loop then runs what waited
     return OK
+# --8<-- [end:pause]
 
 
 # --8<-- [start:latency]
