@@ -81,25 +81,26 @@ class Client:
         the parser until the client has read its replies.
         """
         session = self.session
+        server, next_command = session.server, self.parser.next_command
         try:
             # A blocked client's next commands wait until it is answered.
             while (not session.closing and session.blocked is None and len(self.outbox) < OUTPUT_LIMIT
-                   and not session.server.shutting_down):
+                   and not server.shutting_down):
                 # A command CLIENT PAUSE held comes first, once the pause is over.
-                args, session.postponed = session.postponed or self.parser.next_command(), None
+                args, session.postponed = session.postponed or next_command(), None
                 if args is None:
                     return
                 session.last_active = time.monotonic()
                 reply = execute(session, args)
                 if session.postponed is not None:
                     return  # held again, and what the client sent after it waits too
-                self.persistence.commit()  # what it changed, to the AOF buffer
+                server.persistence.commit()  # what it changed, to the AOF buffer
                 if session.blocked is None:  # a blocked command has no reply yet
                     self.send(reply)
                 while session.own_feed:  # a monitor's line about this very command
                     self.push(session.own_feed.pop(0))
                 # The command may have created keys that blocked clients wait for.
-                session.server.blocked.serve_ready_keys()
+                server.blocked.serve_ready_keys()
                 if args[0].lower() == b"quit":
                     session.closing = True  # anything after QUIT is never run
         except ProtocolError as error:

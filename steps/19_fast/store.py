@@ -10,7 +10,6 @@ Redis forgets expired keys in two ways, and so do we:
 
 from __future__ import annotations
 
-import bisect
 import random
 import time
 from typing import TYPE_CHECKING, Iterator
@@ -32,22 +31,26 @@ def now_ms() -> int:
 class Deadlines:
     """Each key's deadline (ms since the epoch), plus a list of the same keys so
     that picking a random one costs O(1): a dict cannot do that by itself, and
-    the active cycle picks random keys all the time."""
+    the active cycle picks random keys all the time.
+
+    A key whose deadline goes stays in the list until a sweep: finding its
+    place to remove it at once would take a third entry per key, an index
+    of positions. Picks skip such keys; a sweep rebuilds the list once they
+    are as many as the keys, so a pick takes three tries at worst, on average.
+    """
 
     def __init__(self) -> None:
         self._deadline: dict[bytes, int] = {}
-        self._keys: list[bytes] = []
-        self._position: dict[bytes, int] = {}  # key -> its index in _keys
+        self._keys: list[bytes] = []  # every key with a deadline, and some that had one
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._deadline)
 
     def get(self, key: bytes) -> int | None:
         return self._deadline.get(key)
 
     def set(self, key: bytes, deadline: int) -> None:
         if key not in self._deadline:
-            self._position[key] = len(self._keys)
             self._keys.append(key)
         self._deadline[key] = deadline
 
@@ -55,85 +58,125 @@ class Deadlines:
         """Forget the key's deadline; True if it had one."""
         if self._deadline.pop(key, None) is None:
             return False
-        # Fill the hole with the last key, so the list never has gaps.
-        index, last = self._position.pop(key), self._keys.pop()
-        if last != key:
-            self._keys[index] = last
-            self._position[last] = index
+        if len(self._keys) > 2 * len(self._deadline) + 64:
+            self._keys = list(self._deadline)  # the sweep: in C, and rare enough to cost O(1) a discard
         return True
 
     def sample(self, count: int) -> list[bytes]:
         """Up to `count` keys picked at random (a key may come up twice)."""
-        return [random.choice(self._keys) for _ in range(min(count, len(self._keys)))]
+        picked: list[bytes] = []
+        while len(picked) < min(count, len(self._deadline)):
+            key = random.choice(self._keys)
+            if key in self._deadline:  # not one whose deadline went since the last sweep
+                picked.append(key)
+        return picked
 # --8<-- [end:deadlines]
+
+
+MASK64 = 2**64 - 1
+
+
+def reverse_bits(number: int) -> int:
+    """The 64 bits of `number` in reverse order."""
+    return int(f"{number:064b}"[::-1], 2)
 
 
 # --8<-- [start:scan_order]
 class ScanOrder:
-    """Numbers every key in the order it was created, so that SCAN can carry on
-    after the last number it returned and RANDOMKEY can pick a key by position.
+    """Every key, filed in a table of buckets by its hash, the way Redis's
+    own hash table files them: so that SCAN can walk the buckets and carry
+    on where it stopped, and RANDOMKEY can pick a key.
 
     A dict gives neither: its order shifts as keys come and go, and it has no
-    "the i-th key". Redis gets both from its own hash table; we keep this
-    index beside the dict. A deleted key leaves a hole in the list of numbers;
-    holes are swept out once they outnumber the keys.
+    "the i-th key". Step 18 numbered every key in the order it was made,
+    which took three entries per key (key -> number, number -> key, and a
+    list of numbers); the table holds one reference per key. A bucket holds
+    no key (None), one key, or a tuple of the keys whose hashes collide
+    there. The table doubles once there are more keys than buckets, and
+    halves once there are eight times fewer, so that a bucket holds about
+    one key.
     """
 
+    MIN_BUCKETS = 4
+
     def __init__(self) -> None:
-        self._next = 1  # never reused: after FLUSHDB, a running scan still knows where it was
-        self._number: dict[bytes, int] = {}  # key -> its number
-        self._key_at: dict[int, bytes] = {}  # number -> key, in increasing order
-        self._numbers: list[int] = []  # every number handed out, holes included, sorted
+        self._buckets: list[bytes | tuple[bytes, ...] | None] = [None] * self.MIN_BUCKETS
+        self._count = 0
 
     def add(self, key: bytes) -> None:
-        if key not in self._number:
-            self._number[key] = self._next
-            self._key_at[self._next] = key
-            self._numbers.append(self._next)
-            self._next += 1
+        """File a key that is not in the table yet."""
+        self._count += 1
+        if self._count > len(self._buckets):
+            self._resize(2 * len(self._buckets))
+        self._file(key)
+
+    def _file(self, key: bytes) -> None:
+        buckets = self._buckets
+        index = hash(key) & (len(buckets) - 1)
+        held = buckets[index]
+        buckets[index] = key if held is None else held + (key,) if type(held) is tuple else (held, key)
 
     def remove(self, key: bytes) -> None:
-        del self._key_at[self._number.pop(key)]
-        if len(self._numbers) > 2 * len(self._key_at) + 64:
-            # A dict keeps insertion order, and numbers only grow: still sorted.
-            self._numbers = list(self._key_at)
+        buckets = self._buckets
+        index = hash(key) & (len(buckets) - 1)
+        held = buckets[index]
+        if type(held) is tuple:
+            rest = tuple(other for other in held if other != key)
+            buckets[index] = rest[0] if len(rest) == 1 else rest
+        else:
+            buckets[index] = None
+        self._count -= 1
+        if len(buckets) > self.MIN_BUCKETS and self._count < len(buckets) // 8:
+            self._resize(len(buckets) // 2)
+
+    def _resize(self, size: int) -> None:
+        """Refile every key in a table of `size` buckets. O(n) at once, where
+        Redis moves a few buckets at a time; but it happens after n adds, so
+        each add pays O(1) for it on average."""
+        old, self._buckets = self._buckets, [None] * size
+        for held in old:
+            if type(held) is tuple:
+                for key in held:
+                    self._file(key)
+            elif held is not None:
+                self._file(held)
 
     def clear(self) -> None:
-        self._number.clear()
-        self._key_at.clear()
-        self._numbers.clear()
+        self._buckets, self._count = [None] * self.MIN_BUCKETS, 0
 
-    # A cursor packs two numbers. The low 32 bits: the last number the scan
-    # has passed. The high bits: the first number not yet handed out when the
-    # scan began. Keys created after that are not owed to the scan (Redis
-    # promises nothing about them either), so a scan always ends, however
-    # fast keys come and go. (Both fit in 32 bits until a database has seen
-    # four billion keys created; a longer life would need a wider cursor.)
-    POSITION_BITS = 32
-
+    # --8<-- [start:keys_after]
     def keys_after(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
-        """About `count` keys after `cursor`, and the cursor to pass next
-        time: 0 once the scan is over, as in Redis."""
-        passed = cursor & ((1 << self.POSITION_BITS) - 1)
-        end = cursor >> self.POSITION_BITS or self._next  # cursor 0 starts a scan: it ends here
-        position = bisect.bisect_right(self._numbers, passed)
-        last = bisect.bisect_left(self._numbers, end)  # the numbers this scan may visit end here
-        stop = min(last, position + 10 * count)  # bounded work, even among holes
+        """The keys of the buckets from `cursor` on, until about `count`, and
+        the cursor to pass next time: 0 once the scan is over, as in Redis.
+
+        The cursor is a bucket number, counted with its bits reversed: for a
+        table of 8 buckets, 0 4 2 6 1 5 3 7. Walking in that order, a bucket
+        that was visited before the table doubled becomes two buckets that
+        are both behind the cursor afterwards (bucket 2 of 4 becomes 2 and 6
+        of 8), and one visited before it halved folds into one that is too.
+        So a key that is there for the whole scan is returned, whatever the
+        table did meanwhile: at least once, and twice only if it halved."""
+        buckets, mask = self._buckets, len(self._buckets) - 1
         keys: list[bytes] = []
-        while position < stop and len(keys) < count:
-            key = self._key_at.get(self._numbers[position])
-            if key is not None:
-                keys.append(key)
-            position += 1
-        if position == last:
-            return 0, keys
-        return end << self.POSITION_BITS | self._numbers[position - 1], keys
+        visited = 0
+        while True:
+            held = buckets[cursor & mask]
+            if type(held) is tuple:
+                keys.extend(held)
+            elif held is not None:
+                keys.append(held)
+            # The next bucket: add 1 to the reversed number, ignoring the bits above the mask.
+            cursor = reverse_bits(reverse_bits(cursor | (MASK64 ^ mask)) + 1 & MASK64)
+            visited += 1
+            if cursor == 0 or len(keys) >= count or visited >= 10 * count:  # bounded work among empty buckets
+                return cursor, keys
+    # --8<-- [end:keys_after]
 
     def random_key(self) -> bytes | None:
-        while self._key_at:  # about half the positions at most are holes: few retries
-            key = self._key_at.get(random.choice(self._numbers))
-            if key is not None:
-                return key
+        while self._count:  # one bucket in eight at least holds a key: few retries
+            held = random.choice(self._buckets)
+            if held is not None:
+                return random.choice(held) if type(held) is tuple else held
         return None
 # --8<-- [end:scan_order]
 
@@ -287,8 +330,9 @@ class Store:
     def put_loaded(self, key: bytes, value: object, deadline: int | None) -> None:
         """Add a key read from a file at start: quietly, as Redis loads, with
         no event to report and no client yet to tell."""
+        if key not in self._data:
+            self.order.add(key)
         self._data[key] = value
-        self.order.add(key)
         self.touch(key)
         if deadline is not None:
             self.deadlines.set(key, deadline)

@@ -166,6 +166,9 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
+# The same entries by the bytes a client sends, lowercased: finding a
+# command then needs no decoding of its name.
+BY_NAME: dict[bytes, Command] = {}
 
 
 def command(name: str, arity: int, flags: str, keys: tuple[int, int, int], group: str, since: str,
@@ -180,6 +183,7 @@ def command(name: str, arity: int, flags: str, keys: tuple[int, int, int], group
             COMMANDS[container].subcommands[sub] = entry
         else:
             COMMANDS[name] = entry
+            BY_NAME[name.encode()] = entry
         return handler
 
     return register
@@ -194,8 +198,7 @@ def as_text(arg: bytes, limit: int = 128) -> str:
 
 def lookup(args: list[bytes]) -> Command:
     """Find the command to run for `args`, as Redis does, or raise its error."""
-    name = args[0].lower().decode("utf-8", "surrogateescape")
-    entry = COMMANDS.get(name)
+    entry = BY_NAME.get(args[0].lower())
     if entry is None:
         quoted = ""
         for arg in args[1:]:
@@ -206,7 +209,7 @@ def lookup(args: list[bytes]) -> Command:
     if entry.subcommands and len(args) > 1:
         sub = entry.subcommands.get(args[1].lower().decode("utf-8", "surrogateescape"))
         if sub is None:
-            raise CommandError(f"ERR unknown subcommand '{as_text(args[1])}'. Try {name.upper()} HELP.")
+            raise CommandError(f"ERR unknown subcommand '{as_text(args[1])}'. Try {entry.name.upper()} HELP.")
         entry = sub
     return entry
 
@@ -300,7 +303,11 @@ def call(session: Session, entry: Command, args: list[bytes]) -> Reply:
 
 
 def command_stats(stats: Stats, entry: Command) -> CommandStats:
-    return stats.commands.setdefault(entry.name, CommandStats())
+    # Not setdefault(name, CommandStats()): that would build a new one on every call.
+    calls = stats.commands.get(entry.name)
+    if calls is None:
+        calls = stats.commands[entry.name] = CommandStats()
+    return calls
 
 
 def count_error(stats: Stats, error: Error) -> Error:

@@ -71,6 +71,9 @@ def parse_options(args: list[bytes], start: int, allowed: set[bytes]) -> tuple[s
 def set_(session: Session, args: list[bytes]) -> Reply:
     """SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]"""
     key, value = args[1], args[2]
+    if len(args) == 3:  # no options, as in most SETs: no old value to look at, nothing to parse
+        set_string(session, key, value)
+        return OK
     given, expiry = parse_options(args, 3, allowed={b"NX", b"XX", b"GET", b"KEEPTTL", *TIME_OPTIONS})
     nx, xx, get_old, keep_ttl = (option in given for option in (b"NX", b"XX", b"GET", b"KEEPTTL"))
     deadline = deadline_from(*expiry, "set") if expiry else None
