@@ -24,6 +24,9 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 MB = 1024 * 1024
+# The name of bench/reference_server.py among the targets: not a step, so the
+# sentences about steps leave it out, and one sentence of its own compares it.
+REFERENCE = "reference"
 
 
 class MeasurementLike(Protocol):
@@ -133,7 +136,7 @@ def findings(measurements: Sequence[MeasurementLike], labels: dict[str, str], re
     A sentence whose measurements are missing is left out, not guessed."""
     table = by_run(measurements)
     rb, ll = "redis-benchmark", "line_load"
-    steps = [name for name in labels if name != "redis"]
+    steps = [name for name in labels if name not in ("redis", REFERENCE)]
     threaded_resp = [s for s in steps if 5 <= int(s) < 7]  # RESP, a thread per client, the store's queue
     event_loop = [s for s in steps if int(s) >= 7]
     line_steps = [s for s in steps if int(s) < 5]
@@ -270,7 +273,7 @@ def findings(measurements: Sequence[MeasurementLike], labels: dict[str, str], re
     for mode in ("c50", "c50-P16", "c1"):
         found = []
         for key in table:
-            if key[1] == mode and key[2] != "redis":
+            if key[1] == mode and key[2] in steps:
                 ratios = run_ratios(table, key, (key[0], mode, "redis", key[3]))
                 if len(ratios) > 1:
                     found.append((max(ratios) - min(ratios)) / statistics.median(ratios))
@@ -283,6 +286,22 @@ def findings(measurements: Sequence[MeasurementLike], labels: dict[str, str], re
             f"From one run to the next, a step's share of Redis moved {'more in this mode than in the others' if most else 'in this mode'}: "
             f"typically by {percent(disagreement['c50'])} of its median (largest minus smallest), against "
             f"{others}.", ""]
+
+    # The pure-Python reference beside the last event-loop step.
+    if REFERENCE in labels and event_loop:
+        last = event_loop[-1]
+        parts = []
+        for mode in ("c50", "c50-P16"):
+            ref = shares(rb, mode, [REFERENCE], ["SET", "GET"])
+            step = shares(rb, mode, [last], ["SET", "GET"])
+            ahead = factors(rb, [REFERENCE], ["SET", "GET"], mode, mode, target_under=last)
+            if ref and step and ahead:
+                parts.append(f"{MODE_WORDS[mode]}, it reaches {percent_span(ref)} of Redis's rate, where step "
+                             f"{last} reaches {percent_span(step)}: {span(ahead, times)} times step {last}'s rate")
+        if parts:
+            out["reference"] = [
+                "The pure-Python SET/GET server (`bench/reference_server.py`), on `SET` and `GET` with "
+                f"redis-benchmark: {'; '.join(parts)}.", ""]
 
     # Redis without pipelining, as redis-benchmark measures it.
     c50 = [v for test in redis_tests if (v := median_of((rb, "c50", "redis", test)))]

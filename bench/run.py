@@ -14,6 +14,9 @@ What it does, in order:
         talk to the line protocol of steps 03 and 04. Its commands (PING, SET,
         INCR) get one reply line in both protocols, so it measures all steps
         and Redis with the same yardstick.
+    One more target stands beside the steps: bench/reference_server.py, the
+    fastest pure-Python SET/GET server we know how to write. It answers only
+    PING, SET and GET, so the tests of other commands skip it.
     In the 1-client mode the server and the load generator are pinned to
     one core (see Mode.same_core for why). Measurements are interleaved:
     each run measures every target once on every test, and it does so test
@@ -32,7 +35,7 @@ What it does, in order:
 Usage (matplotlib is needed for the charts):
 
     .venv/bin/pip install -r bench/requirements.txt
-    .venv/bin/python bench/run.py [--steps 03,05,12] [--runs 5] [--requests 25000]
+    .venv/bin/python bench/run.py [--steps 03,05,12] [--runs 5] [--requests 25000] [--no-reference]
 
 Nothing here asserts a number: the benchmarks are measured, printed and
 charted, never tested, because they depend on the machine they run on.
@@ -271,6 +274,12 @@ def find_steps(wanted: list[str]) -> list[Target]:
             argv=[sys.executable, str(server.relative_to(ROOT)), "--port", "0", *no_files],
             speaks_resp=int(number) >= FIRST_RESP_STEP))
     return targets
+
+
+def reference_target() -> Target:
+    """bench/reference_server.py: how fast pure Python can answer SET and GET."""
+    return Target(name=findings.REFERENCE, label="pure Python SET/GET",
+                  argv=[sys.executable, "bench/reference_server.py", "--port", "0"], speaks_resp=True)
 
 
 def redis_target() -> Target:
@@ -570,22 +579,26 @@ def draw_share_chart(path: Path, tool: str, tests: list[str], targets: list[Targ
         middles: list[float] = []
         tops: list[tuple[float, float]] = []  # (x, highest run) of every whisker
         for i, test in enumerate(tests):
-            xs, ys, lows, highs = [], [], [], []
-            for x, target in enumerate(shown):
-                ratios = findings.run_ratios(table, (tool, mode.key, target.name, test),
-                                             (tool, mode.key, "redis", test))
-                if ratios:
-                    xs.append(x + (i - (len(tests) - 1) / 2) * dodge)
-                    ys.append(statistics.median(ratios))
-                    lows.append(min(ratios))
-                    highs.append(max(ratios))
-            if not xs:
-                continue
-            middles += ys
-            tops += zip(xs, highs)
-            ax.errorbar(xs, ys, yerr=[[y - lo for y, lo in zip(ys, lows)], [hi - y for y, hi in zip(ys, highs)]],
-                        fmt="-", marker=markers[i % len(markers)], markersize=6, linewidth=1.2, elinewidth=1,
-                        capsize=2, color=colors[i % len(colors)], label=test)
+            # The steps joined by a line; the reference, not a step, on its own.
+            for group, line, label in (([t for t in shown if t.name != findings.REFERENCE], "-", test),
+                                       ([t for t in shown if t.name == findings.REFERENCE], "none", None)):
+                xs, ys, lows, highs = [], [], [], []
+                for target in group:
+                    ratios = findings.run_ratios(table, (tool, mode.key, target.name, test),
+                                                 (tool, mode.key, "redis", test))
+                    if ratios:
+                        xs.append(shown.index(target) + (i - (len(tests) - 1) / 2) * dodge)
+                        ys.append(statistics.median(ratios))
+                        lows.append(min(ratios))
+                        highs.append(max(ratios))
+                if not xs:
+                    continue
+                middles += ys
+                tops += zip(xs, highs)
+                ax.errorbar(xs, ys,
+                            yerr=[[y - lo for y, lo in zip(ys, lows)], [hi - y for y, hi in zip(ys, highs)]],
+                            linestyle=line, marker=markers[i % len(markers)], markersize=6, linewidth=1.2,
+                            elinewidth=1, capsize=2, color=colors[i % len(colors)], label=label)
         ax.axhline(1.0, color="0.25", linestyle="--", linewidth=1.2, label="Redis")
         ax.set_title(panel_titles.get(mode.key, mode.short), loc="left", fontweight="bold")
         ax.set_ylabel("share of Redis")
@@ -606,8 +619,9 @@ def draw_share_chart(path: Path, tool: str, tests: list[str], targets: list[Targ
             ax.annotate(f"{100 * high:.0f}% ↑", (x, limit), xytext=(0, -3), textcoords="offset points",
                         ha="center", va="top", fontsize=11, color="0.2", rotation=90,
                         bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"})
-    axes[-1].set_xticks(range(len(shown)), [t.name for t in shown])
-    axes[-1].set_xlabel("step")
+    axes[-1].set_xticks(range(len(shown)), ["ref" if t.name == findings.REFERENCE else t.name for t in shown])
+    axes[-1].set_xlabel("step" + ("  (ref: the pure-Python SET/GET reference)"
+                                  if any(t.name == findings.REFERENCE for t in shown) else ""))
     axes[-1].set_xlim(-0.6, len(shown) - 0.4)
     what = "redis-benchmark" if tool == REDIS_BENCHMARK else "bench/line_load.py"
     handles, names = axes[0].get_legend_handles_labels()
@@ -769,6 +783,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=25_000,
                         help="requests per test and run with 50 clients; pipelined runs send 4 times as "
                              "many, the 1-client runs 0.4 times as many (default 25000)")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="leave out bench/reference_server.py, the pure-Python SET/GET reference")
     parser.add_argument("--processes", type=int, default=1,
                         help="processes line_load.py spreads its clients over (default 1: on 2 cores a "
                              "second one competes with the server)")
@@ -787,6 +803,8 @@ def reproduce_command(args: argparse.Namespace, steps: list[str]) -> str:
     """The command that repeats this run, with every setting spelled out."""
     argv = [".venv/bin/python", "bench/run.py", "--steps", ",".join(steps), "--runs", str(args.runs),
             "--requests", str(args.requests)]
+    if args.no_reference:
+        argv.append("--no-reference")
     if args.processes != 1:
         argv += ["--processes", str(args.processes)]
     if args.parser_step:
@@ -822,7 +840,7 @@ def main() -> None:
             sys.exit("steps before 03 cannot be benchmarked: they serve one client at a time")
     else:
         steps = every_step()
-    targets = find_steps(steps) + [redis_target()]
+    targets = find_steps(steps) + ([] if args.no_reference else [reference_target()]) + [redis_target()]
     parser_step_dirs = [p.parent for s in steps for p in STEPS_DIR.glob(f"{s}_*/resp.py")]
     if args.parser_step:
         parser_step_dirs = sorted(STEPS_DIR.glob(f"{int(args.parser_step):02d}_*/"))
@@ -871,7 +889,11 @@ def main() -> None:
                     for target in order:
                         if tool == REDIS_BENCHMARK and not target.speaks_resp:
                             continue
-                        if tool == LINE_LOAD and tests[0] in skipped.get(target.name, {}):
+                        # A command the target refused when probed is not
+                        # measured with either tool: redis-benchmark would
+                        # count its error replies as answers.
+                        refused = skipped.get(target.name, {})
+                        if any(REDIS_BENCHMARK_OPTION.get(test, test).upper() in refused for test in tests):
                             continue
                         with on_one_core(target) if mode.same_core else contextlib.nullcontext():
                             if tool == REDIS_BENCHMARK:
