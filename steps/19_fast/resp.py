@@ -96,7 +96,7 @@ class RequestParser:
 
         Raises ProtocolError, carrying Redis's message, on malformed input.
         """
-        if not self._ready and not self._items_left and not self._fast_path_failed:
+        if not self._ready and not self._items_left and not self._fast_path_failed and self.buffered():
             self._split_commands()
         if self._ready:
             command, self._pos = self._ready.pop()
@@ -387,12 +387,15 @@ def encode(reply: Reply, protocol: int = 2) -> bytes:
     """Serialize one reply for a client speaking RESP `protocol` (2 or 3). Text is
     encoded back to the exact bytes it came from: arguments are decoded with
     surrogateescape, so any byte survives the trip."""
-    # The replies nearly every command gives come first: GET's value, and
-    # SET's OK, whose bytes never change, so they are not built again each time.
+    # The replies nearly every command gives come first: GET's value or its
+    # null, and SET's OK, whose bytes never change, so they are not built
+    # again each time.
     if type(reply) is bytes:
         return b"$%d\r\n%b\r\n" % (len(reply), reply)
     if reply is OK:
         return OK_BYTES
+    if reply is None:
+        return b"_\r\n" if protocol == 3 else b"$-1\r\n"  # "no such key"
     if isinstance(reply, Error):
         # An error must stay on one line, whatever a client put in its text.
         one_line = reply.replace("\r", " ").replace("\n", " ")
@@ -409,10 +412,6 @@ def encode(reply: Reply, protocol: int = 2) -> bytes:
     if isinstance(reply, Double):
         text = format_double(reply)
         return b",%b\r\n" % text if protocol == 3 else b"$%d\r\n%b\r\n" % (len(text), text)
-    if isinstance(reply, bytes):
-        return b"$%d\r\n%b\r\n" % (len(reply), reply)
-    if reply is None:
-        return b"_\r\n" if protocol == 3 else b"$-1\r\n"  # "no such key"
     if reply is NULL_ARRAY:
         return b"_\r\n" if protocol == 3 else b"*-1\r\n"
     if reply is NO_REPLY:

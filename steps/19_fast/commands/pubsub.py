@@ -169,6 +169,8 @@ def notify_keyspace_event(state: ServerState, db: int, key: bytes, event: str, k
 
     Like every message, these go to whoever listens at that moment and are
     gone: a client that was not subscribed when a key expired never learns it."""
+    if not state.config["notify-keyspace-events"]:
+        return  # off, as by default: this runs for every change to every key, so it returns first
     classes = state.config["notify-keyspace-events"].decode()  # the letters that are on, "A" spelled out
     if kind not in classes:
         return
