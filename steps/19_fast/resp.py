@@ -387,6 +387,7 @@ def encode(reply: Reply, protocol: int = 2) -> bytes:
     """Serialize one reply for a client speaking RESP `protocol` (2 or 3). Text is
     encoded back to the exact bytes it came from: arguments are decoded with
     surrogateescape, so any byte survives the trip."""
+    # --8<-- [start:encode_first]
     # The replies nearly every command gives come first: GET's value or its
     # null, and SET's OK, whose bytes never change, so they are not built
     # again each time.
@@ -396,6 +397,7 @@ def encode(reply: Reply, protocol: int = 2) -> bytes:
         return OK_BYTES
     if reply is None:
         return b"_\r\n" if protocol == 3 else b"$-1\r\n"  # "no such key"
+    # --8<-- [end:encode_first]
     if isinstance(reply, Error):
         # An error must stay on one line, whatever a client put in its text.
         one_line = reply.replace("\r", " ").replace("\n", " ")

@@ -166,9 +166,11 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
+# --8<-- [start:by_name]
 # The same entries by the bytes a client sends, lowercased: finding a
 # command then needs no decoding of its name.
 BY_NAME: dict[bytes, Command] = {}
+# --8<-- [end:by_name]
 
 
 def command(name: str, arity: int, flags: str, keys: tuple[int, int, int], group: str, since: str,
@@ -196,6 +198,7 @@ def as_text(arg: bytes, limit: int = 128) -> str:
     return arg.split(b"\0", 1)[0][:limit].decode("utf-8", "surrogateescape")
 
 
+# --8<-- [start:lookup]
 def lookup(args: list[bytes]) -> Command:
     """Find the command to run for `args`, as Redis does, or raise its error."""
     entry = BY_NAME.get(args[0].lower())
@@ -212,6 +215,7 @@ def lookup(args: list[bytes]) -> Command:
             raise CommandError(f"ERR unknown subcommand '{as_text(args[1])}'. Try {entry.name.upper()} HELP.")
         entry = sub
     return entry
+# --8<-- [end:lookup]
 
 
 def check_arity(entry: Command, args: list[bytes]) -> None:
@@ -302,12 +306,14 @@ def call(session: Session, entry: Command, args: list[bytes]) -> Reply:
     return reply
 
 
+# --8<-- [start:command_stats]
 def command_stats(stats: Stats, entry: Command) -> CommandStats:
     # Not setdefault(name, CommandStats()): that would build a new one on every call.
     calls = stats.commands.get(entry.name)
     if calls is None:
         calls = stats.commands[entry.name] = CommandStats()
     return calls
+# --8<-- [end:command_stats]
 
 
 def count_error(stats: Stats, error: Error) -> Error:

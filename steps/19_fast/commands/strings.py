@@ -66,6 +66,7 @@ def parse_options(args: list[bytes], start: int, allowed: set[bytes]) -> tuple[s
     return given, expiry
 
 
+# --8<-- [start:set]
 @command("set", -3, "write denyoom", (1, 1, 1), "string", "1.0.0", "Set the string value of a key",
          "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]")
 def set_(session: Session, args: list[bytes]) -> Reply:
@@ -88,6 +89,7 @@ def set_(session: Session, args: list[bytes]) -> Reply:
     # next time anyone looks, exactly as in Redis.
     set_string(session, key, value, deadline, keep_ttl)
     return old if get_old else OK
+# --8<-- [end:set]
 
 
 def set_string(session: Session, key: bytes, value: bytes, deadline: int | None = None,
