@@ -87,6 +87,16 @@ def redis_py(host: str, port: int, protocol: int = 2, **options) -> redis.Redis:
     return redis.Redis(host=host, port=port, protocol=protocol, socket_timeout=30, retry=None, **options)
 
 
+def redis_cli(server, *args: str) -> str:
+    """What redis-cli prints for a command given on its command line (to a
+    program, not a terminal: --no-raw asks for the terminal's format)."""
+    result = subprocess.run(["redis-cli", "-p", str(server.port), *args], capture_output=True, timeout=30,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    # Not text=True, which would turn INFO's \r\n into \n; DUMP prints bytes that are no UTF-8.
+    return result.stdout.decode("utf-8", "surrogateescape")
+
+
 class Status(str):
     """A simple-string reply, +OK."""
 

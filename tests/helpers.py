@@ -1,18 +1,24 @@
 """What several test modules share: Redis's error texts and integer limits,
-waiting on the clock, following a SCAN to its end, random arguments, and the
-loop of the differential tests.
+waiting on the clock, following a SCAN to its end, random arguments, the
+loop of the differential tests, and redis-py and redis-cli run against our
+server and Redis alike.
 
 The clients themselves are in clients.py; the fixtures in conftest.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
+import shlex
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Awaitable, Callable, Iterable
 
-from clients import ErrorReply, RawConnection, command_docs
+import redis
+import redis.asyncio
+
+from clients import ErrorReply, RawConnection, command_docs, redis_cli, redis_py
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -242,6 +248,46 @@ def same_command_table_entries(call, reference_redis, names: Iterable[str]) -> N
                 assert ours[field] == theirs[field], (name, field)
     finally:
         reference.close()
+
+
+# --- clients as users run them ----------------------------------------------------------------
+
+def redis_py_agrees(server, reference_redis, exercise: Callable[[redis.Redis], list]) -> None:
+    """redis-py's methods, run by `exercise` from an empty server, return the
+    same from our server as from Redis: in RESP3, redis-py's default, and in RESP2."""
+    for protocol in (3, 2):
+        ours, theirs = redis_py(server.host, server.port, protocol), redis_py(reference_redis.host,
+                                                                               reference_redis.port, protocol)
+        try:
+            ours.flushall()
+            theirs.flushall()
+            assert exercise(ours) == exercise(theirs), f"RESP{protocol}"
+        finally:
+            ours.close()
+            theirs.close()
+
+
+def asyncio_client_agrees(server, reference_redis,
+                          exercise: Callable[[redis.asyncio.Redis], Awaitable[list]]) -> None:
+    """The same for redis-py's asyncio client, in its default protocol."""
+    async def run(target) -> list:
+        client = redis.asyncio.Redis(host=target.host, port=target.port, retry=None)
+        try:
+            await client.flushall()
+            return await exercise(client)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(run(server)) == asyncio.run(run(reference_redis))
+
+
+def redis_cli_agrees(server, reference_redis, lines: Iterable[str]) -> None:
+    """redis-cli prints the same for each command line from both servers,
+    with and without -3, for a program and (--no-raw) for a person."""
+    for line in lines:
+        for options in ([], ["-3"], ["--no-raw"], ["-3", "--no-raw"]):
+            words = [*options, *shlex.split(line)]
+            assert redis_cli(server, *words) == redis_cli(reference_redis, *words), words
 
 
 # --- what a server holds ---------------------------------------------------------------------

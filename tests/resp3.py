@@ -8,6 +8,7 @@ whatever its type. Here every reply keeps its RESP3 type, as a Frame.
 
 from __future__ import annotations
 
+import shlex
 import socket
 from dataclasses import dataclass
 
@@ -106,3 +107,33 @@ class Resp3Connection:
     def close(self) -> None:
         self.reader.close()
         self.sock.close()
+
+
+def compare(line: str, ours: Frame, theirs: Frame) -> None:
+    """Two servers' replies to one line of a differential table. A mark in
+    front says how closely: `?` the types alone, `~` in any order, `#` the
+    kind of the top frame; none, the same frame (maps and sets in any order)."""
+    if line.startswith("?"):
+        assert ours.types_agree(theirs), line
+    elif line.startswith("~"):
+        assert ours.canonical(arrays=True) == theirs.canonical(arrays=True), line
+    elif line.startswith("#"):
+        assert ours.kind == theirs.kind, line
+    else:
+        assert ours.canonical() == theirs.canonical(), line
+
+
+def same_frames(server, reference, lines: list[str]) -> None:
+    """Send each line of a table (its words split as a shell splits them),
+    after HELLO 3, to both servers from an empty keyspace; compare the replies."""
+    ours = Resp3Connection(server.host, server.port)
+    theirs = Resp3Connection(reference.host, reference.port)
+    try:
+        theirs.call("FLUSHALL")
+        ours.call("FLUSHALL")
+        for line in lines:
+            words = shlex.split(line.lstrip("~?#"))
+            compare(line, ours.call(*words), theirs.call(*words))
+    finally:
+        ours.close()
+        theirs.close()

@@ -26,10 +26,13 @@ from pathlib import Path
 
 import pytest
 import redis
+import redis.asyncio
 
 from clients import RawConnection, redis_py
 from conftest import ServerProcess, start_redis
-from helpers import dataset, same_command_table_entries, wait_until
+from helpers import (asyncio_client_agrees, dataset, redis_cli_agrees, redis_py_agrees, same_command_table_entries,
+                     wait_until)
+from resp3 import same_frames
 
 # Values that make Redis 7.0 choose each of its encodings, with the
 # thresholds at their defaults: (command, ...) lists, run in order.
@@ -688,3 +691,40 @@ def crc64_of(data: bytes) -> int:
 
 def test_restore_and_dump_appear_in_the_command_table_as_in_redis(call, reference_redis):
     same_command_table_entries(call, reference_redis, ["dump", "restore"])
+
+
+# --- clients as users run them -----------------------------------------------------------
+
+def test_persistence_commands_reply_in_resp3_with_the_frames_redis_sends(server, reference_redis):
+    same_frames(server, reference_redis, [
+        "SET counter 12345", "RPUSH list a b", "#LASTSAVE", "SAVE", "CONFIG GET appendonly",
+        "CONFIG GET appendfsync", "CONFIG GET dbfilename", "DUMP counter", "DUMP list", "DUMP missing",
+        "RESTORE counter 0 payload", "RESTORE fresh 0 payload",
+    ])
+
+
+def test_redis_py_gets_what_it_gets_from_redis(server, reference_redis):
+    def exercise(client: redis.Redis) -> list:
+        client.rpush("list", "a", "b")
+        dumped = client.dump("list")
+        return [client.save(), type(client.lastsave()).__name__, client.config_get("appendonly"), dumped,
+                client.restore("copy", 0, dumped), client.lrange("copy", 0, -1),
+                client.restore("expiring", 5000, dumped), 0 < client.pttl("expiring") <= 5000,
+                client.dump("missing")]
+
+    redis_py_agrees(server, reference_redis, exercise)
+
+
+def test_redis_py_asyncio_client_gets_what_it_gets_from_redis(server, reference_redis):
+    async def exercise(client: redis.asyncio.Redis) -> list:
+        await client.set("counter", 12345)
+        dumped = await client.dump("counter")
+        return [await client.save(), dumped, await client.restore("copy", 0, dumped), await client.get("copy")]
+
+    asyncio_client_agrees(server, reference_redis, exercise)
+
+
+def test_redis_cli_prints_what_it_prints_for_redis(server, reference_redis):
+    redis_cli_agrees(server, reference_redis, [
+        "FLUSHALL", "SET counter 12345", "SAVE", "CONFIG GET appendonly", "DUMP counter", "DUMP missing",
+        "RESTORE counter 0 payload"])

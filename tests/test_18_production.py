@@ -12,10 +12,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import redis
+import redis.asyncio
 
 from clients import RawConnection
 from conftest import ServerProcess
-from helpers import SYNTAX_ERROR, same_command_table_entries, wait_until
+from helpers import (SYNTAX_ERROR, asyncio_client_agrees, redis_cli_agrees, redis_py_agrees,
+                     same_command_table_entries, wait_until)
+from resp3 import same_frames
 
 
 def connect(process: ServerProcess) -> RawConnection:
@@ -369,3 +373,48 @@ def test_object_and_memory_appear_in_the_command_table_as_in_redis(call, referen
     same_command_table_entries(call, reference_redis, [
         "object", "object|encoding", "object|freq", "object|idletime", "object|refcount", "object|help",
         "memory", "memory|usage", "memory|doctor", "memory|purge", "memory|malloc-stats", "memory|help"])
+
+
+# --- clients as users run them -----------------------------------------------------------
+
+def test_operator_commands_reply_in_resp3_with_the_frames_redis_sends(server, reference_redis):
+    same_frames(server, reference_redis, [
+        "SET counter 12345", "SET text hello", "RPUSH list a b",
+        "OBJECT ENCODING counter", "OBJECT ENCODING text", "OBJECT ENCODING list", "OBJECT ENCODING missing",
+        "OBJECT REFCOUNT counter", "OBJECT IDLETIME text", "OBJECT FREQ text", "OBJECT HELP",
+        "#MEMORY USAGE text", "MEMORY USAGE missing", "#SLOWLOG LEN", "#SLOWLOG GET 1",
+        "LATENCY LATEST", "LATENCY HISTORY command", "LATENCY RESET",
+        "CLIENT PAUSE 0 WRITE", "CLIENT UNPAUSE", "CONFIG REWRITE", "SHUTDOWN ABORT",
+        "CONFIG SET maxmemory-policy allkeys-lfu", "OBJECT FREQ text", "CONFIG SET maxmemory-policy noeviction",
+    ])
+
+
+def test_redis_py_gets_what_it_gets_from_redis(server, reference_redis):
+    def exercise(client: redis.Redis) -> list:
+        client.set("counter", 12345)
+        client.config_set("slowlog-log-slower-than", 0)
+        client.slowlog_reset()
+        client.get("counter")
+        entry = client.slowlog_get(1)[0]
+        client.config_set("slowlog-log-slower-than", 10000)
+        return [client.object("encoding", "counter"), client.object("refcount", "counter"),
+                type(client.memory_usage("counter")).__name__, entry["command"], sorted(entry),
+                client.latency_latest(), client.latency_history("command"), client.latency_reset(),
+                client.client_pause(0, all=False), client.client_unpause(), client.config_get("maxmemory*")]
+
+    redis_py_agrees(server, reference_redis, exercise)
+
+
+def test_redis_py_asyncio_client_gets_what_it_gets_from_redis(server, reference_redis):
+    async def exercise(client: redis.asyncio.Redis) -> list:
+        await client.rpush("list", "a")
+        return [await client.object("encoding", "list"), await client.slowlog_len() >= 0,
+                await client.latency_latest(), await client.client_unpause()]
+
+    asyncio_client_agrees(server, reference_redis, exercise)
+
+
+def test_redis_cli_prints_what_it_prints_for_redis(server, reference_redis):
+    redis_cli_agrees(server, reference_redis, [
+        "FLUSHALL", "SET counter 12345", "OBJECT ENCODING counter", "OBJECT FREQ counter", "OBJECT HELP",
+        "LATENCY LATEST", "LATENCY RESET", "CLIENT UNPAUSE", "CONFIG GET maxmemory-policy", "SHUTDOWN ABORT"])

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from clients import RawConnection
+from clients import RawConnection, redis_py
 from conftest import ServerProcess
 from helpers import same_command_table_entries, wait_until
 
@@ -112,6 +112,17 @@ def test_reset_ends_monitoring(raw):
 def test_a_monitor_that_hangs_up_is_forgotten(raw):
     monitor(raw).close()
     assert raw().call("PING") == "PONG"
+
+
+def test_redis_py_monitor_reads_the_commands_of_others(server, call):
+    client = redis_py(server.host, server.port, protocol=3)  # redis-py's default protocol
+    try:
+        with client.monitor() as watching:
+            call("SET", "watched", "value")
+            seen = watching.next_command()
+    finally:
+        client.close()
+    assert (seen["db"], seen["command"]) == (0, "SET watched value")
 
 
 # --- CLIENT PAUSE and UNPAUSE ------------------------------------------------------------
