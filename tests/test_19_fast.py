@@ -117,6 +117,12 @@ def test_an_array_header_with_a_plus_sign_is_a_protocol_error(raw):
     assert connection.read_until_closed() == b"+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n"
 
 
+def test_an_array_header_of_thousands_of_digits_is_a_protocol_error(raw):
+    connection = raw()
+    connection.send(command(b"PING") + b"*" + b"1" * 5000 + b"\r\n" + command(b"PING"))
+    assert connection.read_until_closed() == b"+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n"
+
+
 def test_commands_after_a_blocked_one_wait_in_the_query_buffer(raw, key):
     # The fast path splits them at once, but they are not run, nor counted
     # out of the buffer, before their turn: CLIENT LIST still shows them,

@@ -143,7 +143,8 @@ class RequestParser:
         ready, line, end = [], 0, self._pos
         while line < complete:
             header = lines[line]
-            if header[:1] != b"*" or not header[1:].isdigit():
+            # (At most 10 digits: int() of thousands of digits would raise, not fail politely.)
+            if header[:1] != b"*" or not header[1:].isdigit() or len(header) > 11:
                 break
             count = int(header[1:])
             last = line + 2 * count  # the line holding the last argument
