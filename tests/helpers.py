@@ -250,6 +250,23 @@ def same_command_table_entries(call, reference_redis, names: Iterable[str]) -> N
         reference.close()
 
 
+# --- INFO --------------------------------------------------------------------------------------
+
+def sections(text: bytes) -> dict[str, dict[str, str]]:
+    """INFO's text as {section: {field: value}}."""
+    parsed: dict[str, dict[str, str]] = {}
+    for block in text.decode().split("\r\n\r\n"):
+        title, *lines = block.strip("\r\n").split("\r\n")
+        assert title.startswith("# "), title
+        parsed[title[2:]] = dict(line.split(":", 1) for line in lines if line)
+    return parsed
+
+
+def info_field(call, section: str, field: str) -> str:
+    """One field of one INFO section, as text."""
+    return next(iter(sections(call("INFO", section)).values()))[field]
+
+
 # --- clients as users run them ----------------------------------------------------------------
 
 def redis_py_agrees(server, reference_redis, exercise: Callable[[redis.Redis], list]) -> None:

@@ -21,7 +21,7 @@ import redis
 import redis.asyncio
 
 from clients import ErrorReply, RawConnection, redis_cli, redis_py
-from helpers import same_command_table_entries
+from helpers import info_field, same_command_table_entries, sections
 from resp3 import Frame, same_frames
 
 
@@ -595,16 +595,6 @@ DEFAULT_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Repl
                     "Errorstats", "Cluster", "Keyspace"]
 
 
-def sections(text: bytes) -> dict[str, dict[str, str]]:
-    """INFO's text as {section: {field: value}}."""
-    parsed: dict[str, dict[str, str]] = {}
-    for block in text.decode().split("\r\n\r\n"):
-        title, *lines = block.strip("\r\n").split("\r\n")
-        assert title.startswith("# "), title
-        parsed[title[2:]] = dict(line.split(":", 1) for line in lines if line)
-    return parsed
-
-
 def test_info_has_redis_default_sections_in_redis_order(call):
     text = call("INFO")
     assert text.startswith(b"# Server\r\n") and text.endswith(b"\r\n")
@@ -676,6 +666,50 @@ def test_info_counts_keyspace_hits_and_misses_of_reads(raw):
     connection.call("DEL", "absent")  # a write: not counted
     stats = sections(connection.call("INFO", "stats"))["Stats"]
     assert (stats["keyspace_hits"], stats["keyspace_misses"]) == ("2", "1")
+
+
+# Redis counts a lookup as a keyspace hit or miss when it looks the key up
+# to read it: every key of a read-only command, and in a command that
+# writes, the keys it reads (the old value of SET ... GET, the sources of
+# the *STORE commands), not those it only writes or moves.
+LOOKUPS_COUNTED = [
+    ("GET s", 1, 0),
+    ("GET missing", 0, 1),
+    ("MGET s missing", 1, 1),
+    ("SET s 2", 0, 0),
+    ("SET s 2 GET", 1, 0),
+    ("SET missing 2 GET", 0, 1),
+    ("GETSET s 3", 1, 0),
+    ("GETDEL s", 1, 0),
+    ("GETDEL missing", 0, 1),
+    ("GETEX s PERSIST", 1, 0),
+    ("APPEND s x", 0, 0),
+    ("EXISTS s missing", 1, 1),
+    ("COPY s copy", 1, 0),
+    ("COPY missing copy", 0, 1),
+    ("RENAME s t", 0, 0),
+    ("LMOVE l l2 LEFT LEFT", 0, 0),
+    ("SMOVE set set2 a", 0, 0),
+    ("SINTERSTORE d set set2", 2, 0),
+    ("SUNIONSTORE d set missing", 1, 1),
+    ("SDIFFSTORE d set set2", 2, 0),
+    ("ZRANGESTORE d z 0 -1", 1, 0),
+    ("ZUNIONSTORE d 2 z z2", 2, 0),
+    ("ZINTERSTORE d 2 z missing", 1, 1),
+    ("ZDIFFSTORE d 2 z z2", 2, 0),
+    ("SINTER set set2", 2, 0),
+    ("ZUNION 2 z z2", 2, 0),
+]
+
+
+@pytest.mark.parametrize("command, hits, misses", LOOKUPS_COUNTED)
+def test_info_counts_the_lookups_that_read_as_hits_and_misses(call, command, hits, misses):
+    for setup in ["SET s 1", "RPUSH l a b c", "SADD set a b", "SADD set2 b c", "ZADD z 1 a 2 b", "ZADD z2 1 b"]:
+        call(*setup.split())
+    before = [int(info_field(call, "stats", field)) for field in ("keyspace_hits", "keyspace_misses")]
+    call(*command.split())
+    after = [int(info_field(call, "stats", field)) for field in ("keyspace_hits", "keyspace_misses")]
+    assert (after[0] - before[0], after[1] - before[1]) == (hits, misses)
 
 
 def test_info_keyspace_lists_each_database_with_keys(raw):
@@ -1037,10 +1071,6 @@ def test_config_set_changes_nothing_unless_every_value_is_good(call, restore_con
 
 
 # --- RESETSTAT, HELP, REWRITE ------------------------------------------------------------------
-
-
-def info_field(call, section: str, field: str) -> str:
-    return next(iter(sections(call("INFO", section)).values()))[field]
 
 
 def test_config_resetstat_sets_the_info_stats_back_to_zero(call):

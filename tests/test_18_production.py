@@ -17,7 +17,7 @@ import redis.asyncio
 
 from clients import RawConnection
 from conftest import ServerProcess
-from helpers import (SYNTAX_ERROR, asyncio_client_agrees, redis_cli_agrees, redis_py_agrees,
+from helpers import (SYNTAX_ERROR, asyncio_client_agrees, info_field, redis_cli_agrees, redis_py_agrees,
                      same_command_table_entries, wait_until)
 from resp3 import same_frames
 
@@ -359,6 +359,20 @@ def test_object_freq_needs_an_lfu_policy(call, key):
         assert call("OBJECT", "IDLETIME", key).startswith("ERR An LFU maxmemory policy is selected")
     finally:
         call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+
+
+@pytest.mark.parametrize("command, hits, misses", [
+    ("OBJECT ENCODING here", 1, 0), ("OBJECT FREQ here", 1, 0), ("OBJECT IDLETIME missing", 0, 1),
+    ("MEMORY USAGE here", 0, 0), ("MEMORY USAGE missing", 0, 0)])
+def test_object_looks_a_key_up_as_a_read_and_memory_usage_does_not(call, command, hits, misses):
+    def counts() -> list[int]:
+        return [int(info_field(call, "stats", field)) for field in ("keyspace_hits", "keyspace_misses")]
+
+    call("SET", "here", "value")
+    before = counts()
+    call(*command.split())
+    after = counts()
+    assert (after[0] - before[0], after[1] - before[1]) == (hits, misses)
 
 
 def test_memory_usage_grows_with_the_value(call, key):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from fractions import Fraction
 
 import long_double
-from commands.base import (INT64_MAX, INT64_MIN, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, CommandError, Session, command,
-                           get_string, integer_arg)
+from commands.base import (INT64_MAX, INT64_MIN, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, CommandError, Session,
+                           command, get_string, integer_arg, reading)
 from keyspace_events import GENERIC, STRING
 from resp import MAX_BULK_LEN, OK, Reply, parse_int64
 from store import now_ms
@@ -76,7 +77,8 @@ def set_(session: Session, args: list[bytes]) -> Reply:
     deadline = deadline_from(*expiry, "set") if expiry else None
     # SET replaces a value of any type; only GET, which replies with the old
     # value, needs it to be a string.
-    old = session.db.get(key)
+    with reading(session) if get_old else nullcontext():  # GET reads the old value: INFO counts it
+        old = session.db.get(key)
     if get_old and old is not None and not isinstance(old, bytes):
         raise CommandError(WRONGTYPE)
     if (nx and old is not None) or (xx and old is None):
@@ -127,7 +129,8 @@ def getex(session: Session, args: list[bytes]) -> Reply:
     """GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
     given, expiry = parse_options(args, 2, allowed={b"PERSIST", *TIME_OPTIONS})
     persist = b"PERSIST" in given
-    value = get_string(session, args[1])
+    with reading(session):
+        value = get_string(session, args[1])
     if value is None:
         return None  # a missing key wins over a bad time, as in Redis
     if expiry:
@@ -145,7 +148,8 @@ def getex(session: Session, args: list[bytes]) -> Reply:
 
 @command("getdel", 2, "write fast", (1, 1, 1), "string", "6.2.0", "Get the value of a key and delete the key", "key")
 def getdel(session: Session, args: list[bytes]) -> Reply:
-    value = get_string(session, args[1])
+    with reading(session):
+        value = get_string(session, args[1])
     if value is not None:
         session.db.delete(args[1])
         session.db.changed(args[1], "del", GENERIC)
