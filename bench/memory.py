@@ -63,31 +63,36 @@ def resp(*words: bytes) -> bytes:
     return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(word), word) for word in words)
 
 
-def member(n: int) -> bytes:
-    return b"member:%03d" % n  # 10 bytes, not a number
+def value(n: int) -> bytes:
+    return b"v%09d" % n  # 10 bytes, and not a number, which Redis would keep as an integer
+
+
+# The words after the key, the same in every collection: members of 10
+# bytes, with a value each for HSET, with a score each for ZADD.
+MEMBERS_ONLY = [b"member:%03d" % i for i in range(MEMBERS)]
+MEMBERS_AND_VALUES = [word for i, m in enumerate(MEMBERS_ONLY) for word in (m, value(i))]
+SCORES_AND_MEMBERS = [word for i, m in enumerate(MEMBERS_ONLY) for word in (b"%d" % i, m)]
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of data: how to write the command that makes key number n."""
+    """A kind of data, and the command that makes key number n of it."""
     name: str
     what: str  # for the table's heading
-    command: Callable[[int], bytes]
+    verb: bytes  # SET, RPUSH...
+    words: Callable[[int], list[bytes]]  # what follows the key
     collection: bool  # counted with --collections, not --strings
+
+    def command(self, n: int) -> bytes:
+        return resp(self.verb, b"%s:%07d" % (self.name.encode(), n), *self.words(n))
 
 
 KINDS = (
-    Kind("strings", "string, 10-byte value", lambda n: resp(b"SET", b"string:%07d" % n, b"v%09d" % n), False),
-    Kind("lists", f"list of {MEMBERS}", lambda n: resp(b"RPUSH", b"list:%05d" % n,
-                                                       *(member(i) for i in range(MEMBERS))), True),
-    Kind("hashes", f"hash of {MEMBERS}", lambda n: resp(b"HSET", b"hash:%05d" % n,
-                                                        *(w for i in range(MEMBERS) for w in (member(i), b"v%09d" % i))),
-         True),
-    Kind("sets", f"set of {MEMBERS}", lambda n: resp(b"SADD", b"set:%05d" % n,
-                                                     *(member(i) for i in range(MEMBERS))), True),
-    Kind("sorted-sets", f"sorted set of {MEMBERS}", lambda n: resp(b"ZADD", b"zset:%05d" % n,
-                                                                   *(w for i in range(MEMBERS)
-                                                                     for w in (b"%d" % i, member(i)))), True),
+    Kind("strings", "string, 10-byte value", b"SET", lambda n: [value(n)], collection=False),
+    Kind("lists", f"list of {MEMBERS}", b"RPUSH", lambda n: MEMBERS_ONLY, collection=True),
+    Kind("hashes", f"hash of {MEMBERS}", b"HSET", lambda n: MEMBERS_AND_VALUES, collection=True),
+    Kind("sets", f"set of {MEMBERS}", b"SADD", lambda n: MEMBERS_ONLY, collection=True),
+    Kind("sorted-sets", f"sorted set of {MEMBERS}", b"ZADD", lambda n: SCORES_AND_MEMBERS, collection=True),
 )
 
 
@@ -113,7 +118,8 @@ def redis_cli(port: int, *args: str, stdin: Path | None = None) -> str:
         done = subprocess.run(["redis-cli", "-p", str(port), *args], stdin=source, capture_output=True,
                               text=True, timeout=LOAD_TIMEOUT, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"redis-cli {' '.join(args)} exited with {done.returncode}: {done.stderr.strip()[-300:]}")
+        raise RuntimeError(f"redis-cli {' '.join(args)} exited with {done.returncode}: "
+                           f"{done.stderr.strip()[-300:]}")
     return done.stdout
 
 

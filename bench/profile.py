@@ -118,7 +118,8 @@ def where(function: tuple[str, int, str]) -> str:
 
 def top_table(stats: pstats.Stats, top: int) -> list[str]:
     """The functions with the most own time (pstats' tottime), as Markdown rows."""
-    entries = stats.stats  # type: ignore[attr-defined]  # {function: (primitive calls, calls, tottime, cumtime, callers)}
+    # {(file, line, name): (primitive calls, calls, tottime, cumtime, callers)}
+    entries = stats.stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in entries.values()) or 1.0
     ranked = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:top]
     rows = ["| function | calls | own time (s) | share of all own time | µs per call | with callees (s) |",
