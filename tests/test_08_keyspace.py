@@ -1102,6 +1102,55 @@ def test_getrange_is_binary_safe(call, key):
     assert call("GETRANGE", key, 1, 3) == b"\x00\r\n"
 
 
+def test_substr_is_the_old_name_of_getrange(call, key):
+    call("SET", key, "Hello, World")
+    assert call("SUBSTR", key, -5, -1) == b"World"
+
+
+# --- LCS -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def two_texts(call, key):
+    """Two strings whose longest common subsequence is "mytext" (Redis's own example)."""
+    first, second = f"{key}:1", f"{key}:2"
+    call("SET", first, "ohmytext")
+    call("SET", second, "mynewtext")
+    return first, second
+
+
+def test_lcs_is_the_longest_common_subsequence(call, two_texts):
+    assert call("LCS", *two_texts) == b"mytext"
+
+
+def test_lcs_len_is_its_length_alone(call, two_texts):
+    assert call("LCS", *two_texts, "LEN") == 6
+
+
+def test_lcs_idx_gives_each_run_in_both_strings_the_last_run_first(call, two_texts):
+    # "text" is a[4..7] and b[5..8]; "my" is a[2..3] and b[0..1].
+    assert call("LCS", *two_texts, "IDX") == [b"matches", [[[4, 7], [5, 8]], [[2, 3], [0, 1]]], b"len", 6]
+
+
+def test_lcs_minmatchlen_leaves_out_shorter_runs_and_withmatchlen_says_each_length(call, two_texts):
+    assert call("LCS", *two_texts, "IDX", "MINMATCHLEN", 4, "WITHMATCHLEN") == [
+        b"matches", [[[4, 7], [5, 8], 4]], b"len", 6]
+
+
+def test_lcs_reads_a_missing_key_as_an_empty_string(call, two_texts):
+    assert call("LCS", two_texts[0], "missing") == b""
+    assert call("LCS", "missing", "missing too", "IDX") == [b"matches", [], b"len", 0]
+
+
+@pytest.mark.parametrize("options, error", [
+    (["LEN", "IDX"], "ERR If you want both the length and indexes, please just use IDX."),
+    (["MINMATCHLEN", "x"], NOT_AN_INTEGER),
+    (["MINMATCHLEN"], "ERR syntax error"),
+    (["NOPE"], "ERR syntax error"),
+])
+def test_lcs_errors(call, two_texts, options, error):
+    assert call("LCS", *two_texts, *options) == error
+
+
 # --- SETRANGE ------------------------------------------------------------------------------------
 
 
@@ -1266,6 +1315,8 @@ def test_config_subcommands_with_the_wrong_number_of_arguments_name_the_subcomma
     ("mset", -3, ["write", "denyoom"], [1, -1, 2]),
     ("msetnx", -3, ["write", "denyoom"], [1, -1, 2]),
     ("getset", 3, ["write", "denyoom", "fast"], [1, 1, 1]),
+    ("substr", 4, ["readonly"], [1, 1, 1]),
+    ("lcs", -3, ["readonly"], [1, 2, 1]),
 ])
 def test_command_info_describes_the_string_commands_as_redis_does(call, name, arity, flags, keys):
     [info] = call("COMMAND", "INFO", name)
@@ -1281,6 +1332,8 @@ def test_command_info_describes_the_string_commands_as_redis_does(call, name, ar
     ("setrange", "2.2.0", "Overwrite part of a string at key starting at the specified offset"),
     ("msetnx", "1.0.1", "Set multiple keys to multiple values, only if none of the keys exist"),
     ("getset", "1.0.0", "Set the string value of a key and return its old value"),
+    ("substr", "1.0.0", "Get a substring of the string stored at a key"),
+    ("lcs", "7.0.0", "Find longest common substring"),
 ])
 def test_command_docs_gives_the_summary_and_version_of_the_string_commands(call, name, since, summary):
     docs = command_docs(call, name)
@@ -1296,7 +1349,7 @@ def random_command(rng: random.Random, keys: list[str]) -> list:
     key = rng.choice(keys)
     name = rng.choice(["GET", "SET", "SETNX", "GETSET", "GETDEL", "APPEND", "STRLEN", "GETRANGE", "SETRANGE",
                        "MGET", "MSET", "MSETNX", "INCR", "DECR", "INCRBY", "DECRBY", "INCRBYFLOAT",
-                       "INCRBYFLOAT", "INCRBYFLOAT", "EXISTS", "DEL", "EXPIRE", "TTL"])
+                       "INCRBYFLOAT", "INCRBYFLOAT", "EXISTS", "DEL", "EXPIRE", "TTL", "LCS", "LCS"])
     if name in ("GET", "STRLEN", "GETDEL", "INCR", "DECR", "EXISTS", "DEL", "TTL"):
         words = [name, key]
     elif name in ("SET", "SETNX", "GETSET", "APPEND"):
@@ -1305,6 +1358,9 @@ def random_command(rng: random.Random, keys: list[str]) -> list:
         words = [name, key, random_integer(rng)]
     elif name == "INCRBYFLOAT":
         words = [name, key, random_float(rng)]
+    elif name == "LCS":
+        options = rng.choice([[], ["LEN"], ["IDX"], ["IDX", "WITHMATCHLEN"], ["IDX", "MINMATCHLEN", "2"]])
+        words = [name, key, rng.choice(keys), *options]
     elif name == "GETRANGE":
         words = [name, key, random_index(rng, 25), random_index(rng, 25)]
     elif name == "SETRANGE":

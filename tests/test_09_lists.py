@@ -56,6 +56,13 @@ def test_string_commands_refuse_a_list(call, key, words):
     assert items(call, key) == [b"a"]  # and leave it as it was
 
 
+def test_lcs_refuses_a_list_with_an_error_of_its_own(call, key):
+    call("RPUSH", key, "a")
+    call("SET", key + ":string", "a")
+    assert call("LCS", key + ":string", key) == "ERR The specified keys must contain string values"
+    assert call("SUBSTR", key, 0, 1) == WRONGTYPE
+
+
 LIST_COMMANDS = [
     ["LPUSH", "x"], ["RPUSH", "x"], ["LPUSHX", "x"], ["RPUSHX", "x"], ["LPOP"], ["RPOP"], ["LPOP", "0"],
     ["RPOP", "2"], ["LLEN"], ["LRANGE", "0", "-1"], ["LINDEX", "0"], ["LSET", "0", "x"],

@@ -155,7 +155,11 @@ DIFFERENTIAL = {
         STRLEN s
         APPEND s !!
         GETRANGE s 0 2
+        SUBSTR s 0 2
         SETRANGE s 1 ab
+        LCS s n
+        LCS s n LEN
+        LCS s n IDX MINMATCHLEN 1 WITHMATCHLEN
         MSET a 1 b 2
         MGET a b missing
         MSETNX a 1 c 3
