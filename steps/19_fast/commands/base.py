@@ -13,8 +13,9 @@ import math
 import secrets
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 import long_double
 from blocking import Blocked, BlockedClients
@@ -322,6 +323,22 @@ def count_error(stats: Stats, error: Error) -> Error:
     stats.errors[kind] = stats.errors.get(kind, 0) + 1
     return error
 # --8<-- [end:execute]
+
+
+# --8<-- [start:reading]
+@contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """Lookups that read, inside a command that writes: the old value of
+    GETDEL or SET ... GET, COPY's source, the sources of SINTERSTORE and its
+    kin. Redis looks these keys up as reads, so INFO counts them as keyspace
+    hits and misses, as it counts every lookup of a read-only command."""
+    stats = session.server.stats
+    counting, stats.counting_lookups = stats.counting_lookups, True
+    try:
+        yield
+    finally:
+        stats.counting_lookups = counting
+# --8<-- [end:reading]
 
 
 # --8<-- [start:types]

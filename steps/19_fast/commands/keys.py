@@ -7,8 +7,8 @@ import re
 from copy import copy as shallow_copy
 
 import rdb
-from commands.base import (INT64_MAX, NOT_AN_INTEGER, SYNTAX_ERROR, TYPE_NAMES, CommandError, Session, as_text,
-                           command, database_index, integer_arg)
+from commands.base import (INT64_MAX, NOT_AN_INTEGER, SYNTAX_ERROR, TYPE_NAMES, CommandError, Session, as_text, command,
+                           database_index, integer_arg, reading)
 from glob_match import glob_match
 from keyspace_events import GENERIC
 from resp import OK, Reply, SimpleString, parse_int64
@@ -230,7 +230,8 @@ def copy(session: Session, args: list[bytes]) -> Reply:
         i += 1
     if target == session.db_index and source == destination:
         raise CommandError(SAME_OBJECT)  # even when the key does not exist
-    value = session.db.get(source)
+    with reading(session):
+        value = session.db.get(source)
     destination_db = session.server.databases[target]
     if value is None or (destination in destination_db and not replace):
         return 0

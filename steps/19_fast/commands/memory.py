@@ -40,7 +40,14 @@ def encoding_of(value: object, config: dict[str, bytes]) -> str:
 
 
 def looked_up(session: Session, key: bytes) -> object | None:
-    return session.db.peek(key)  # not a use of the key: its LRU clock stays
+    """OBJECT's lookup, as Redis's: not a use of the key (its LRU clock
+    stays), but a read, which INFO counts as a keyspace hit or miss."""
+    value, stats = session.db.peek(key), session.server.stats
+    if value is None:
+        stats.keyspace_misses += 1
+    else:
+        stats.keyspace_hits += 1
+    return value
 
 
 @command("object", -2, "", (0, 0, 0), "generic", "2.2.3", "A container for object introspection commands")
@@ -133,7 +140,7 @@ def memory_usage(session: Session, args: list[bytes]) -> Reply:
         samples = integer_arg(args[4])
     elif len(args) != 3:
         raise CommandError(SYNTAX_ERROR)
-    value = looked_up(session, args[2])
+    value = session.db.peek(args[2])  # neither a use of the key nor a read INFO counts
     return None if value is None else key_size(args[2], value, samples)
 
 

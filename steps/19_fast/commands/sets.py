@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Iterator
 
-from commands.base import (INT64_MIN, SYNTAX_ERROR, CommandError, Session, command, get_typed, integer_arg,
+from commands.base import (INT64_MIN, SYNTAX_ERROR, CommandError, Session, command, get_typed, integer_arg, reading,
                            store_result)
 from commands.keys import scan_cursor, scan_options, scan_position
 from glob_match import glob_match
@@ -184,6 +184,12 @@ def read_sets(session: Session, keys: list[bytes]) -> list[set[bytes]]:
     return [read_set(session, key) for key in keys]
 
 
+def read_sources(session: Session, keys: list[bytes]) -> list[set[bytes]]:
+    """read_sets() for the *STORE commands: writes whose sources are reads."""
+    with reading(session):
+        return read_sets(session, keys)
+
+
 def intersection(sets: list[set[bytes]]) -> Iterator[bytes]:
     """The members every set has, found as Redis finds them: walk the smallest
     set and look each member up in the others, so that the work is bounded by
@@ -219,7 +225,7 @@ def sinter(session: Session, args: list[bytes]) -> Reply:
 @command("sinterstore", -3, "write denyoom", (1, -1, 1), "set", "1.0.0",
          "Intersect multiple sets and store the resulting set in a key", "destination key [key ...]")
 def sinterstore(session: Session, args: list[bytes]) -> Reply:
-    return store(session, args[1], set(intersection(read_sets(session, args[2:]))), "sinterstore")
+    return store(session, args[1], set(intersection(read_sources(session, args[2:]))), "sinterstore")
 
 
 @command("sunion", -2, "readonly", (1, -1, 1), "set", "1.0.0", "Add multiple sets", "key [key ...]")
@@ -230,7 +236,7 @@ def sunion(session: Session, args: list[bytes]) -> Reply:
 @command("sunionstore", -3, "write denyoom", (1, -1, 1), "set", "1.0.0",
          "Add multiple sets and store the resulting set in a key", "destination key [key ...]")
 def sunionstore(session: Session, args: list[bytes]) -> Reply:
-    return store(session, args[1], union(read_sets(session, args[2:])), "sunionstore")
+    return store(session, args[1], union(read_sources(session, args[2:])), "sunionstore")
 
 
 @command("sdiff", -2, "readonly", (1, -1, 1), "set", "1.0.0", "Subtract multiple sets", "key [key ...]")
@@ -241,7 +247,7 @@ def sdiff(session: Session, args: list[bytes]) -> Reply:
 @command("sdiffstore", -3, "write denyoom", (1, -1, 1), "set", "1.0.0",
          "Subtract multiple sets and store the resulting set in a key", "destination key [key ...]")
 def sdiffstore(session: Session, args: list[bytes]) -> Reply:
-    return store(session, args[1], difference(read_sets(session, args[2:])), "sdiffstore")
+    return store(session, args[1], difference(read_sources(session, args[2:])), "sdiffstore")
 
 
 @command("sintercard", -3, "readonly movablekeys", (0, 0, 0), "set", "7.0.0",

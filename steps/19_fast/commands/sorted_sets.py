@@ -15,7 +15,7 @@ from typing import Iterable
 
 import long_double
 from commands.base import (INT64_MAX, SYNTAX_ERROR, WRONGTYPE, CommandError, Session, block, command, counted_arg,
-                           first_of, get_typed, integer_arg, store_result, timeout_arg, waiting_value)
+                           first_of, get_typed, integer_arg, reading, store_result, timeout_arg, waiting_value)
 from commands.keys import scan_cursor, scan_options
 from glob_match import glob_match
 from keyspace_events import GENERIC, ZSET
@@ -324,7 +324,8 @@ def range_generic(session: Session, args: list[bytes], source_at: int, by: str |
     else:
         range_ = score_range(low, high) if by == "score" else lex_range(low, high)
 
-    zset = get_zset(session, args[source_at])
+    with reading(session):  # ZRANGESTORE's source counts as a read too
+        zset = get_zset(session, args[source_at])
     items: list[Item] = []
     if zset is not None and by == "rank":
         bounds = rank_bounds(start, stop, len(zset))
@@ -660,7 +661,8 @@ def combine(session: Session, args: list[bytes], operation: str, destination: by
         raise CommandError(SYNTAX_ERROR)
     first_option = numkeys_at + 1 + numkeys
     # Every key is looked up, and its type checked, before the options are read.
-    operands = [get_operand(session, key) for key in args[numkeys_at + 1:first_option]]
+    with reading(session):  # the sources of ZUNIONSTORE and the like count as reads too
+        operands = [get_operand(session, key) for key in args[numkeys_at + 1:first_option]]
     weights, how, withscores, limit = [1.0] * numkeys, b"SUM", False, 0
     i = first_option
     while i < len(args):

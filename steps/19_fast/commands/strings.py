@@ -1,14 +1,15 @@
-"""Commands on string values: GET, SET and its options, counters, ranges, several keys at once."""
+"""Commands on string values: GET, SET and its options, counters, ranges, several keys at once, LCS."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from fractions import Fraction
 
 import long_double
-from commands.base import (INT64_MAX, INT64_MIN, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, CommandError, Session, command,
-                           get_string, integer_arg)
+from commands.base import (INT64_MAX, INT64_MIN, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, CommandError, Session,
+                           command, get_string, integer_arg, reading)
 from keyspace_events import GENERIC, STRING
-from resp import MAX_BULK_LEN, OK, Reply, parse_int64
+from resp import MAX_BULK_LEN, OK, Map, Reply, parse_int64
 from store import now_ms
 
 TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
@@ -80,7 +81,8 @@ def set_(session: Session, args: list[bytes]) -> Reply:
     deadline = deadline_from(*expiry, "set") if expiry else None
     # SET replaces a value of any type; only GET, which replies with the old
     # value, needs it to be a string.
-    old = session.db.get(key)
+    with reading(session) if get_old else nullcontext():  # GET reads the old value: INFO counts it
+        old = session.db.get(key)
     if get_old and old is not None and not isinstance(old, bytes):
         raise CommandError(WRONGTYPE)
     if (nx and old is not None) or (xx and old is None):
@@ -132,7 +134,8 @@ def getex(session: Session, args: list[bytes]) -> Reply:
     """GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
     given, expiry = parse_options(args, 2, allowed={b"PERSIST", *TIME_OPTIONS})
     persist = b"PERSIST" in given
-    value = get_string(session, args[1])
+    with reading(session):
+        value = get_string(session, args[1])
     if value is None:
         return None  # a missing key wins over a bad time, as in Redis
     if expiry:
@@ -150,7 +153,8 @@ def getex(session: Session, args: list[bytes]) -> Reply:
 
 @command("getdel", 2, "write fast", (1, 1, 1), "string", "6.2.0", "Get the value of a key and delete the key", "key")
 def getdel(session: Session, args: list[bytes]) -> Reply:
-    value = get_string(session, args[1])
+    with reading(session):
+        value = get_string(session, args[1])
     if value is not None:
         session.db.delete(args[1])
         session.db.changed(args[1], "del", GENERIC)
@@ -281,6 +285,98 @@ def setrange(session: Session, args: list[bytes]) -> Reply:
     session.db.set(args[1], new, keep_ttl=True)  # Redis writes in place: the TTL stays
     session.db.changed(args[1], "setrange", STRING)
     return len(new)
+
+
+@command("substr", 4, "readonly", (1, 1, 1), "string", "1.0.0", "Get a substring of the string stored at a key",
+         "key start end")
+def substr(session: Session, args: list[bytes]) -> Reply:
+    return getrange(session, args)  # GETRANGE's old name, deprecated since Redis 2.0, still served
+
+
+@command("lcs", -3, "readonly", (1, 2, 1), "string", "7.0.0", "Find longest common substring",
+         "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]")
+def lcs(session: Session, args: list[bytes]) -> Reply:
+    """The longest common subsequence of two strings (not substring, whatever
+    the summary says: "ohmytext" and "mynewtext" share "mytext"). LEN asks
+    for its length only; IDX for where its runs are in each string."""
+    values = [session.db.get(key) for key in args[1:3]]
+    if any(value is not None and not isinstance(value, bytes) for value in values):
+        raise CommandError("ERR The specified keys must contain string values")  # not WRONGTYPE, in Redis
+    a, b = (value or b"" for value in values)  # a missing key is an empty string, as in GETRANGE
+    want_length = want_ranges = with_match_length = False
+    min_match_length = 0
+    i = 3
+    while i < len(args):
+        option = args[i].upper()
+        if option == b"LEN":
+            want_length = True
+        elif option == b"IDX":
+            want_ranges = True
+        elif option == b"WITHMATCHLEN":
+            with_match_length = True
+        elif option == b"MINMATCHLEN" and i + 1 < len(args):
+            min_match_length = max(integer_arg(args[i + 1]), 0)
+            i += 1
+        else:
+            raise CommandError(SYNTAX_ERROR)
+        i += 1
+    if want_length and want_ranges:
+        raise CommandError("ERR If you want both the length and indexes, please just use IDX.")
+    if (len(a) + 1) * (len(b) + 1) * 4 > MAX_BULK_LEN:  # Redis's table takes 4 bytes a cell
+        raise CommandError("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+    table = lcs_table(a, b)
+    if want_length:
+        return table[len(a)][len(b)]
+    common, ranges = walk_back(a, b, table, min_match_length)
+    if not want_ranges:
+        return common
+    matches = [[list(in_a), list(in_b), *([length] if with_match_length else [])] for in_a, in_b, length in ranges]
+    return Map({b"matches": matches, b"len": table[len(a)][len(b)]})
+
+
+def lcs_table(a: bytes, b: bytes) -> list[list[int]]:
+    """table[i][j]: the length of the longest common subsequence of a[:i]
+    and b[:j]. Each row is built from the row above: O(len(a) * len(b))."""
+    table = [[0] * (len(b) + 1)]
+    for byte_a in a:
+        above, row = table[-1], [0]
+        for j, byte_b in enumerate(b):
+            row.append(above[j] + 1 if byte_a == byte_b else max(above[j + 1], row[j]))
+        table.append(row)
+    return table
+
+
+def walk_back(a: bytes, b: bytes, table: list[list[int]],
+              min_match_length: int) -> tuple[bytes, list[tuple[tuple[int, int], tuple[int, int], int]]]:
+    """The subsequence itself, and its runs of bytes that are contiguous in
+    both strings, found from the end back as Redis finds them: on a
+    mismatch, step back in `a` only if that keeps a longer subsequence, else
+    in `b`. Each run is ((start, end) in a, (start, end) in b, length), the
+    last run first; runs shorter than min_match_length are left out."""
+    common, ranges = bytearray(), []
+    run: list[int] | None = None  # [start in a, end in a, start in b, end in b] of the run being followed
+    i, j = len(a), len(b)
+    while i > 0 and j > 0:
+        if a[i - 1] == b[j - 1]:
+            common.append(a[i - 1])
+            i, j = i - 1, j - 1
+            if run is None:
+                run = [i, i, j, j]
+            else:
+                run[0], run[2] = i, j  # one more byte, just before the run
+            done = i == 0 or j == 0  # the run reaches the start of a string
+        else:
+            if table[i - 1][j] > table[i][j - 1]:
+                i -= 1
+            else:
+                j -= 1
+            done = run is not None
+        if done:
+            length = run[1] - run[0] + 1
+            if length >= min_match_length:
+                ranges.append(((run[0], run[1]), (run[2], run[3]), length))
+            run = None
+    return bytes(reversed(common)), ranges
 
 
 # --- several keys at once -------------------------------------------------------------------------
