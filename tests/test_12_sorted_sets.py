@@ -18,7 +18,7 @@ import pytest
 
 from clients import RawConnection, command_docs
 from helpers import (INT64_MAX, INT64_MIN, NOT_A_FLOAT, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, differential_run,
-                     expire_now, follow_scan, random_index, scanned)
+                     expire_now, follow_scan, random_index, same_command_table_entries, scanned)
 
 SCORE_RANGE_ERROR = "ERR min or max is not a float"
 LEX_RANGE_ERROR = "ERR min or max not valid string range item"
@@ -1296,3 +1296,145 @@ def test_differential_random_sorted_set_commands_reply_exactly_as_real_redis(ser
 
     differential_run(server, reference_redis, (random_command(rng, keys) for _ in range(COMMANDS_PER_RUN)),
                      compare, at_the_end=same_sorted_sets, before=with_a_set)
+
+
+# --- SORT and SORT_RO: every collection, in order ------------------------------------------------
+
+@pytest.fixture
+def users(call):
+    """Three ids in a list, a weight_<id> string and a user:<id> hash for each."""
+    call("RPUSH", "ids", 2, 3, 1)
+    for user_id, weight, age, name in [(1, 30, 41, "ann"), (2, 10, 25, "bob"), (3, 20, 33, "cy")]:
+        call("SET", f"weight_{user_id}", weight)
+        call("HSET", f"user:{user_id}", "age", age, "name", name)
+
+
+def test_sort_sorts_a_list_as_numbers(call):
+    call("RPUSH", "numbers", 3, 10, -4, 1.5, "1e2", 2)
+    assert call("SORT", "numbers") == [b"-4", b"1.5", b"2", b"3", b"10", b"1e2"]
+    assert call("LRANGE", "numbers", 0, 0) == [b"3"]  # the list itself is left as it was
+
+
+def test_sort_desc_and_limit(call):
+    call("RPUSH", "numbers", 3, 10, -4, 1.5, 2)
+    assert call("SORT", "numbers", "DESC", "LIMIT", 1, 2) == [b"3", b"2"]
+    assert call("SORT", "numbers", "LIMIT", -5, 2) == [b"-4", b"1.5"]  # a negative offset is 0
+    assert call("SORT", "numbers", "LIMIT", 3, -1) == [b"3", b"10"]  # a negative count: to the end
+
+
+def test_sort_alpha_sorts_as_strings_and_without_it_words_are_an_error(call):
+    call("RPUSH", "words", "banana", "apple", "cherry", "10", "9")
+    assert call("SORT", "words", "ALPHA") == [b"10", b"9", b"apple", b"banana", b"cherry"]
+    assert call("SORT", "words") == "ERR One or more scores can't be converted into double"
+
+
+def test_sort_sorts_sets_and_sorted_sets_too(call):
+    call("SADD", "set", 5, 3, 9, 1)
+    call("ZADD", "zset", 3, "c", 1, "b", 2, "a")
+    assert call("SORT", "set", "DESC") == [b"9", b"5", b"3", b"1"]
+    assert call("SORT", "zset", "ALPHA") == [b"a", b"b", b"c"]
+
+
+def test_sort_by_a_constant_keeps_the_lists_or_sorted_sets_own_order(call):
+    call("RPUSH", "list", "b", "c", "a")
+    call("ZADD", "zset", 3, "c", 1, "b", 2, "a")
+    assert call("SORT", "list", "BY", "nosort", "DESC") == [b"a", b"c", b"b"]
+    assert call("SORT", "zset", "BY", "nosort", "LIMIT", 1, 5) == [b"a", b"c"]
+
+
+def test_sort_by_the_values_of_other_keys(call, users):
+    assert call("SORT", "ids", "BY", "weight_*") == [b"2", b"3", b"1"]
+
+
+def test_sort_by_a_field_of_other_hashes(call, users):
+    assert call("SORT", "ids", "BY", "user:*->age", "DESC") == [b"1", b"3", b"2"]
+
+
+def test_sort_get_replies_with_other_keys_values_and_nil_where_there_is_none(call, users):
+    assert call("SORT", "ids", "GET", "#", "GET", "user:*->name", "GET", "missing_*") == [
+        b"1", b"ann", None, b"2", b"bob", None, b"3", b"cy", None]
+
+
+def test_sort_store_keeps_the_result_as_a_list_and_replies_with_its_length(call, users):
+    call("SET", "sorted", "a string, replaced")
+    assert call("SORT", "ids", "BY", "weight_*", "GET", "user:*->name", "GET", "missing_*", "STORE", "sorted") == 6
+    assert call("LRANGE", "sorted", 0, -1) == [b"bob", b"", b"cy", b"", b"ann", b""]
+
+
+def test_sort_store_of_nothing_deletes_the_destination(call):
+    call("SET", "sorted", "x")
+    assert call("SORT", "missing", "STORE", "sorted") == 0
+    assert call("EXISTS", "sorted") == 0
+
+
+def test_sort_of_a_missing_key_is_empty_and_of_a_string_wrongtype(call):
+    call("SET", "string", "x")
+    assert call("SORT", "missing") == []
+    assert call("SORT", "string") == WRONGTYPE
+
+
+@pytest.mark.parametrize("words, error", [
+    (["LIMIT", "x", "1"], NOT_AN_INTEGER),
+    (["LIMIT", "1"], SYNTAX_ERROR),
+    (["STORE"], SYNTAX_ERROR),
+    (["UPWARDS"], SYNTAX_ERROR),
+])
+def test_sort_errors(call, words, error):
+    call("RPUSH", "list", 1)
+    assert call("SORT", "list", *words) == error
+
+
+def test_sort_ro_sorts_but_cannot_store(call):
+    call("RPUSH", "list", 2, 1)
+    assert call("SORT_RO", "list") == [b"1", b"2"]
+    assert call("SORT_RO", "list", "STORE", "elsewhere") == SYNTAX_ERROR
+
+
+def test_sort_and_sort_ro_appear_in_the_command_table_as_in_redis(call, reference_redis):
+    same_command_table_entries(call, reference_redis, ["sort", "sort_ro"])
+
+
+def random_sort(rng: random.Random) -> list:
+    """A SORT whose answer does not depend on a hash table's order: sets and
+    sorted sets are sorted by their own elements or by distinct weights."""
+    key = rng.choice(["list", "set", "zset", "words"])
+    words = ["SORT", key]
+    if key == "words" or rng.random() < 0.2:
+        words.append("ALPHA")
+    if rng.random() < 0.4:  # the words have no weights: they would all tie
+        patterns = ["nosort"] if key == "words" else ["weight_*", "user:*->age", *(["nosort"] if key != "set" else [])]
+        words += ["BY", rng.choice(patterns)]
+    if rng.random() < 0.4:
+        words += ["LIMIT", rng.randint(-2, 8), rng.randint(-2, 8)]
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        words += ["GET", rng.choice(["#", "weight_*", "user:*->name", "missing_*"])]
+    if rng.random() < 0.5:
+        words.append(rng.choice(["ASC", "DESC"]))
+    if rng.random() < 0.3:
+        words += ["STORE", "stored"]
+    return words
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_differential_random_sorts_reply_exactly_as_real_redis(server, reference_redis, seed):
+    rng = random.Random(seed)
+
+    def fill(ours, theirs):
+        elements = rng.sample(range(-20, 40), 12)  # distinct, so that no two share a weight
+        weights = rng.sample(range(1000), len(elements))
+        listed = rng.choices(elements, k=15)  # with repeats
+        for connection in (ours, theirs):
+            connection.call("RPUSH", "list", *listed)
+            connection.call("SADD", "set", *elements)
+            connection.call("ZADD", "zset", *[word for element in elements for word in (element % 7, element)])
+            connection.call("RPUSH", "words", *[f"w{element}" for element in elements])
+            for element, weight in zip(elements, weights):
+                connection.call("SET", f"weight_{element}", weight)
+                connection.call("HSET", f"user:{element}", "age", -weight, "name", f"name{element}")
+
+    def compare(ours, theirs, words):
+        assert ours.call(*words) == theirs.call(*words)
+        if "STORE" in words:
+            assert ours.call("LRANGE", "stored", 0, -1) == theirs.call("LRANGE", "stored", 0, -1)
+
+    differential_run(server, reference_redis, (random_sort(rng) for _ in range(600)), compare, before=fill)

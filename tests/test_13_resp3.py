@@ -703,6 +703,10 @@ LOOKUPS_COUNTED = [
     ("ZDIFFSTORE d 2 z z2", 2, 0),
     ("SINTER set set2", 2, 0),
     ("ZUNION 2 z z2", 2, 0),
+    ("SORT l ALPHA", 1, 0),
+    ("SORT l ALPHA STORE d", 1, 0),
+    ("SORT_RO missing", 0, 1),
+    ("SORT l BY w_* GET h_*", 1, 6),
 ]
 
 

@@ -974,6 +974,9 @@ KEYSPACE_DIFFERENTIAL = {
         SDIFFSTORE u t1 t1
         SUNIONSTORE t1 t1 t2
         SREM t1 a b c
+        SORT t2 ALPHA STORE sorted
+        SORT missing STORE sorted
+        SORT missing STORE sorted
     """,
     "sorted sets": """
         ZADD z 1 a 2 b

@@ -5,7 +5,7 @@ the dispatch table (base.COMMANDS). The order below is the order COMMAND lists t
 """
 
 from commands import (admin, config, connection, hashes, info, keys, lists, pubsub,  # noqa: F401  (imported to register)
-                      scripting, sets, sorted_sets, strings, transactions)
+                      scripting, sets, sort, sorted_sets, strings, transactions)
 from commands.base import COMMANDS, ServerState, Session, execute
 
 __all__ = ["COMMANDS", "ServerState", "Session", "execute"]
