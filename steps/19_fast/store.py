@@ -81,6 +81,46 @@ def reverse_bits(number: int) -> int:
     return int(f"{number:064b}"[::-1], 2)
 
 
+# --8<-- [start:buckets]
+def next_cursor(cursor: int, mask: int) -> int:
+    """The bucket after `cursor` in a table of mask + 1 buckets: add 1 to
+    the reversed number, ignoring the bits above the mask. 0 once every
+    bucket has come up."""
+    return reverse_bits(reverse_bits(cursor | (MASK64 ^ mask)) + 1 & MASK64)
+
+
+Bucket = bytes | tuple[bytes, ...] | None  # no key, one key, or the keys whose hashes collide there
+
+
+def file(table: list[Bucket], key: bytes) -> None:
+    index = hash(key) & (len(table) - 1)
+    held = table[index]
+    table[index] = key if held is None else held + (key,) if type(held) is tuple else (held, key)
+
+
+def unfile(table: list[Bucket], key: bytes) -> bool:
+    """Take the key out of its bucket; False if it is not in this table."""
+    index = hash(key) & (len(table) - 1)
+    held = table[index]
+    if type(held) is tuple and key in held:
+        rest = tuple(other for other in held if other != key)
+        table[index] = rest[0] if len(rest) == 1 else rest
+        return True
+    if held == key:
+        table[index] = None
+        return True
+    return False
+
+
+def take(held: Bucket, keys: list[bytes]) -> None:
+    """Add the keys a bucket holds to `keys`."""
+    if type(held) is tuple:
+        keys.extend(held)
+    elif held is not None:
+        keys.append(held)
+# --8<-- [end:buckets]
+
+
 # --8<-- [start:scan_order]
 class ScanOrder:
     """Every key, filed in a table of buckets by its hash, the way Redis's
@@ -90,59 +130,60 @@ class ScanOrder:
     A dict gives neither: its order shifts as keys come and go, and it has no
     "the i-th key". Step 18 numbered every key in the order it was made,
     which took three entries per key (key -> number, number -> key, and a
-    list of numbers); the table holds one reference per key. A bucket holds
-    no key (None), one key, or a tuple of the keys whose hashes collide
-    there. The table doubles once there are more keys than buckets, and
-    halves once there are eight times fewer, so that a bucket holds about
-    one key.
+    list of numbers); the table holds one reference per key. The table
+    doubles once there are more keys than buckets, and halves once there
+    are eight times fewer, so that a bucket holds about one key.
+
+    Refiling a million keys at once would stop the server for most of a
+    second. So, as Redis does, the old table stays beside the new one
+    while each add() and remove() moves a few of its buckets over; until
+    it is empty, a key may be in either.
     """
 
     MIN_BUCKETS = 4
+    MOVES = 16  # old buckets emptied into the new table by each add() and remove()
 
     def __init__(self) -> None:
-        self._buckets: list[bytes | tuple[bytes, ...] | None] = [None] * self.MIN_BUCKETS
+        self._buckets: list[Bucket] = [None] * self.MIN_BUCKETS
+        self._old: list[Bucket] | None = None  # while a resize is under way: the table being emptied
+        self._moved = 0  # how many of its buckets are emptied
         self._count = 0
 
     def add(self, key: bytes) -> None:
         """File a key that is not in the table yet."""
+        self._move_some()
         self._count += 1
-        if self._count > len(self._buckets):
+        if self._old is None and self._count > len(self._buckets):
             self._resize(2 * len(self._buckets))
-        self._file(key)
-
-    def _file(self, key: bytes) -> None:
-        buckets = self._buckets
-        index = hash(key) & (len(buckets) - 1)
-        held = buckets[index]
-        buckets[index] = key if held is None else held + (key,) if type(held) is tuple else (held, key)
+        file(self._buckets, key)
 
     def remove(self, key: bytes) -> None:
-        buckets = self._buckets
-        index = hash(key) & (len(buckets) - 1)
-        held = buckets[index]
-        if type(held) is tuple:
-            rest = tuple(other for other in held if other != key)
-            buckets[index] = rest[0] if len(rest) == 1 else rest
-        else:
-            buckets[index] = None
+        self._move_some()
+        if not unfile(self._buckets, key):
+            unfile(self._old, key)  # in a bucket not moved yet
         self._count -= 1
-        if len(buckets) > self.MIN_BUCKETS and self._count < len(buckets) // 8:
-            self._resize(len(buckets) // 2)
+        if self._old is None and len(self._buckets) > self.MIN_BUCKETS and self._count < len(self._buckets) // 8:
+            self._resize(len(self._buckets) // 2)
 
     def _resize(self, size: int) -> None:
-        """Refile every key in a table of `size` buckets. O(n) at once, where
-        Redis moves a few buckets at a time; but it happens after n adds, so
-        each add pays O(1) for it on average."""
-        old, self._buckets = self._buckets, [None] * size
-        for held in old:
-            if type(held) is tuple:
-                for key in held:
-                    self._file(key)
-            elif held is not None:
-                self._file(held)
+        self._old, self._buckets, self._moved = self._buckets, [None] * size, 0
+
+    def _move_some(self) -> None:
+        """Empty the next few buckets of the old table into the new one."""
+        old = self._old
+        if old is None:
+            return
+        stop = min(self._moved + self.MOVES, len(old))
+        for index in range(self._moved, stop):
+            held, old[index] = old[index], None
+            for key in held if type(held) is tuple else () if held is None else (held,):
+                file(self._buckets, key)
+        self._moved = stop
+        if stop == len(old):
+            self._old = None
 
     def clear(self) -> None:
-        self._buckets, self._count = [None] * self.MIN_BUCKETS, 0
+        self._buckets, self._old, self._count = [None] * self.MIN_BUCKETS, None, 0
 
     # --8<-- [start:keys_after]
     def keys_after(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
@@ -156,25 +197,40 @@ class ScanOrder:
         of 8), and one visited before it halved folds into one that is too.
         So a key that is there for the whole scan is returned, whatever the
         table did meanwhile: at least once, and twice only if it halved."""
-        buckets, mask = self._buckets, len(self._buckets) - 1
         keys: list[bytes] = []
         visited = 0
         while True:
-            held = buckets[cursor & mask]
-            if type(held) is tuple:
-                keys.extend(held)
-            elif held is not None:
-                keys.append(held)
-            # The next bucket: add 1 to the reversed number, ignoring the bits above the mask.
-            cursor = reverse_bits(reverse_bits(cursor | (MASK64 ^ mask)) + 1 & MASK64)
+            cursor = self._visit(cursor, keys)
             visited += 1
             if cursor == 0 or len(keys) >= count or visited >= 10 * count:  # bounded work among empty buckets
                 return cursor, keys
+
+    def _visit(self, cursor: int, keys: list[bytes]) -> int:
+        """Add the keys of the bucket at `cursor` to `keys`; return the next cursor.
+
+        During a resize, the keys of that bucket of the smaller table may
+        also be in the buckets of the larger one that it splits into (for 4
+        and 8 buckets: bucket 2, and buckets 2 and 6), which come next to
+        each other in the reversed order: all of them are taken at once."""
+        if self._old is None:
+            take(self._buckets[cursor & (len(self._buckets) - 1)], keys)
+            return next_cursor(cursor, len(self._buckets) - 1)
+        small, large = sorted((self._buckets, self._old), key=len)
+        small_mask, large_mask = len(small) - 1, len(large) - 1
+        take(small[cursor & small_mask], keys)
+        while True:
+            take(large[cursor & large_mask], keys)
+            cursor = next_cursor(cursor, large_mask)
+            if not cursor & (small_mask ^ large_mask):  # past the last bucket that splits from it
+                return cursor
     # --8<-- [end:keys_after]
 
     def random_key(self) -> bytes | None:
-        while self._count:  # one bucket in eight at least holds a key: few retries
-            held = random.choice(self._buckets)
+        tables = [self._buckets] if self._old is None else [self._buckets, self._old]
+        slots = sum(map(len, tables))
+        while self._count:  # a bucket in eight holds a key, or one in twelve while the table halves: few retries
+            index = random.randrange(slots)
+            held = tables[0][index] if index < len(tables[0]) else tables[1][index - len(tables[0])]
             if held is not None:
                 return random.choice(held) if type(held) is tuple else held
         return None
