@@ -5,7 +5,8 @@ the dispatch table (base.COMMANDS). The order below is the order COMMAND lists t
 """
 
 from commands import (admin, config, config_file, connection, hashes, info, keys, lists,  # noqa: F401  (imported to register)
-                      memory, monitoring, persistence, pubsub, scripting, sets, slowlog, sorted_sets, strings, transactions)
+                      memory, monitoring, persistence, pubsub, scripting, sets, slowlog, sort, sorted_sets, strings,
+                      transactions)
 from commands.base import COMMANDS, ServerState, Session, execute
 
 __all__ = ["COMMANDS", "ServerState", "Session", "execute"]
