@@ -21,7 +21,6 @@ the disk under "always".
 from __future__ import annotations
 
 import os
-import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -29,6 +28,7 @@ from typing import Callable
 import rdb
 from aof import AofError, AofFile, AppendOnlyFile, Manifest, Truncated, encode_command, read_commands
 from commands.base import CommandError, ServerState, Session, check_arity, lookup
+from log import log
 from resp import Reply, format_double
 from sorted_set import SortedSet
 from store import Store, now_ms
@@ -41,10 +41,6 @@ TRUNCATED_SAVE_ERROR = "Short read or OOM loading DB. Unrecoverable error, abort
 class LoadError(Exception):
     """The files on disk cannot be loaded: the server refuses to start (and
     leaves them alone)."""
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --8<-- [start:child]
@@ -65,11 +61,12 @@ def fork(kind: str, work: Callable[[], None], done: Callable[[bool], None]) -> C
     buffers) twice."""
     pid = os.fork()
     if pid == 0:
+        log.role = "C"  # its lines say they come from a child
         try:
             work()
             os._exit(0)
         except BaseException as error:  # a full disk, or Ctrl-C reaching the child too
-            log(f"{kind.upper()} child {os.getpid()} failed: {error!r}")
+            log(f"{kind.upper()} child {os.getpid()} failed: {error!r}", "warning")
             os._exit(1)
     return Child(pid, kind, time.time(), done)
 # --8<-- [end:child]
@@ -130,7 +127,7 @@ class Persistence:
         except OSError as error:
             self.last_save_ok = False
             log(f"Failed opening the temp RDB file temp-{os.getpid()}.rdb (in server root dir {os.getcwd()}) "
-                f"for saving: {error.strerror}")
+                f"for saving: {error.strerror}", "warning")
             raise CommandError("ERR") from None
         log("DB saved on disk")
         self.saved(int(time.time()), self.dirty)
@@ -148,7 +145,12 @@ class Persistence:
                                "BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
         self.dirty_at_fork, self.last_save_try = self.dirty, time.time()
         path = self.rdb_path()
-        self.child = fork("rdb", lambda: self.write_snapshot(path), self.background_save_done)
+
+        def write_in_child() -> None:
+            self.write_snapshot(path)
+            log("DB saved on disk")  # by the child, as Redis's log shows it
+
+        self.child = fork("rdb", write_in_child, self.background_save_done)
         log(f"Background saving started by pid {self.child.pid}")
 
     def background_save_done(self, ok: bool) -> None:
@@ -158,7 +160,7 @@ class Persistence:
             log("Background saving terminated with success")
             self.saved(int(time.time()), self.dirty_at_fork)
         else:
-            log("Background saving error")
+            log("Background saving error", "warning")
             self.last_save_ok = False
             try:  # what the child left half written
                 os.unlink(f"temp-{child.pid}.rdb")
@@ -340,7 +342,7 @@ class Persistence:
             if os.path.exists(temporary):
                 os.unlink(temporary)
             if not stale:
-                log("Background AOF rewrite terminated with error")
+                log("Background AOF rewrite terminated with error", "warning")
                 self.aof_last_rewrite_ok = False
                 self.aof_rewrite_failures += 1
                 self.aof_rewrite_scheduled = self.aof is not None  # try again
@@ -463,7 +465,7 @@ class Persistence:
                 if not loader.in_multi:
                     valid_up_to = end
             if loader.in_multi:
-                log(f"Revert incomplete MULTI/EXEC transaction in AOF file {name}")
+                log(f"Revert incomplete MULTI/EXEC transaction in AOF file {name}", "warning")
                 raise Truncated("incomplete MULTI", valid_up_to)
         except Truncated as error:
             if not last or self.config["aof-load-truncated"] != b"yes":
@@ -472,10 +474,10 @@ class Persistence:
                                 "2) Alternatively you can set the 'aof-load-truncated' configuration option to "
                                 "yes and restart the server.") from None
             valid_up_to = min(error.valid_up_to, valid_up_to) if loader.in_multi else error.valid_up_to
-            log(f"!!! Warning: short read while loading the AOF file {name}!!!")
-            log(f"!!! Truncating the AOF {name} at offset {valid_up_to} !!!")
+            log(f"!!! Warning: short read while loading the AOF file {name}!!!", "warning")
+            log(f"!!! Truncating the AOF {name} at offset {valid_up_to} !!!", "warning")
             os.truncate(path, valid_up_to)
-            log(f"AOF {name} loaded anyway because aof-load-truncated is enabled")
+            log(f"AOF {name} loaded anyway because aof-load-truncated is enabled", "warning")
         except AofError as error:
             raise LoadError(f"Bad file format reading the append only file {name}: {error}; make a backup of "
                             "your AOF file, then use ./redis-check-aof --fix <filename.manifest>") from None
@@ -520,7 +522,7 @@ class Persistence:
             try:
                 self.write_snapshot(self.rdb_path())
             except OSError as error:
-                log(f"Error trying to save the DB: {error.strerror}")
+                log(f"Error trying to save the DB: {error.strerror}", "warning")
                 return force
             log("DB saved on disk")
         return True

@@ -148,7 +148,7 @@ class RequestParser:
                 break
             count = int(header[1:])
             last = line + 2 * count  # the line holding the last argument
-            if count == 0 or last >= complete or header != b"*%d" % count:
+            if count == 0 or count > MAX_ARRAY_LEN or last >= complete or header != b"*%d" % count:
                 break
             args = lines[line + 2 : last + 1 : 2]
             lengths = lines[line + 1 : last : 2]

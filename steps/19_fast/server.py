@@ -23,7 +23,8 @@ from commands.connection import client_info_line, type_of
 from commands.info import memory_in_use
 from commands.pubsub import notify_keyspace_event
 from keyspace_events import KeyEvents
-from persistence import LoadError, Persistence, log
+from log import log
+from persistence import LoadError, Persistence
 from resp import Error, ProtocolError, Reply, RequestParser, encode
 from stats import Stats
 from store import Store, now_ms
@@ -149,8 +150,8 @@ class Client:
             self.over_soft_limit_since = now
         too_long = self.over_soft_limit_since is not None and now - self.over_soft_limit_since > seconds
         if (hard and waiting >= hard) or too_long:
-            print(f"Client {client_info_line(session)} scheduled to be closed ASAP for overcoming of "
-                  "output buffer limits.", file=sys.stderr)
+            log(f"Client {client_info_line(session)} scheduled to be closed ASAP for overcoming of "
+                "output buffer limits.", "warning")
             session.closing = True
             session.server.to_close.append(session)  # closed by the event loop; its output is dropped
     # --8<-- [end:push]
@@ -185,6 +186,7 @@ class Server:
         # maxmemory and its policy, from the config file or CONFIG SET
         self.state.config_listeners.append(lambda changes: self.state.evictor.config_changed(memory_in_use()))
         self.state.evictor.config_changed(memory_in_use())
+        self.state.config_listeners.append(lambda changes: log.configure(self.state.config))  # loglevel
         self.persistence.load_at_start()
         self.first_db = 0  # where the next expiry cycle starts
         self.clients: dict[int, Client] = {}  # by id, as CLIENT KILL names them
@@ -276,7 +278,7 @@ class Server:
         for client in list(self.clients.values()):
             session = client.session
             if now - session.last_active > timeout and session.blocked is None and not session.subscriptions:
-                log("Closing idle client")
+                log("Closing idle client", "verbose")
                 self.close(client)
 
     # --8<-- [start:shutdown]
@@ -292,17 +294,17 @@ class Server:
             name = signal.Signals(self.signal).name
             flags = self.state.config["shutdown-on-sigint" if name == "SIGINT" else "shutdown-on-sigterm"].split()
             self.signal = None
-            log(f"Received {name} scheduling shutdown...")
-            log("User requested shutdown...")
+            log(f"Received {name} scheduling shutdown...", "warning")
+            log("User requested shutdown...", "warning")
             save = True if b"save" in flags else False if b"nosave" in flags else None
             if self.persistence.shutdown(save, force=b"force" in flags):
                 self.state.shutting_down = True
             else:
-                log("Errors trying to shut down the server. Check the logs for more information.")
+                log("Errors trying to shut down the server. Check the logs for more information.", "warning")
         if self.state.shutting_down:
             for client in self.clients.values():
                 client.sock.close()
-            log("Redis is now ready to exit, bye bye...")
+            log("Redis is now ready to exit, bye bye...", "warning")
             raise SystemExit(0)
     # --8<-- [end:shutdown]
 
@@ -315,7 +317,7 @@ class Server:
             except OSError as error:
                 # Out of file descriptors, or a client that gave up before we
                 # took it: like Redis, say so and carry on serving the others.
-                print(f"Accepting client connection: {error}", file=sys.stderr)
+                log(f"Accepting client connection: {error}", "warning")
                 return
             if len(self.clients) >= int(self.state.config["maxclients"]):
                 # Told why, then let go: as Redis does, before reading a byte of it.
@@ -335,7 +337,10 @@ class Server:
             # Replies are small and we send each batch in one call; don't let
             # Nagle's algorithm hold them back waiting for more.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if keepalive := int(self.state.config["tcp-keepalive"]):
+                keep_alive(sock, keepalive)
             self.selector.register(sock, selectors.EVENT_READ, data=client)
+            log(f"Accepted {client.session.address}", "verbose")
             self.clients[client.session.id] = client
             self.state.clients[client.session.id] = client.session
             self.state.stats.connections_received += 1
@@ -347,6 +352,8 @@ class Server:
             except ConnectionError:
                 data = b""
             if not data:
+                if log.wants("verbose"):
+                    log(f"Client closed connection {client_info_line(client.session)}", "verbose")
                 self.close(client)  # the client hung up, or vanished
                 return
             client.parser.feed(data)
@@ -355,7 +362,8 @@ class Server:
             # command, or commands while it is blocked) is cut off.
             config = self.state.config
             if client.parser.buffered() > int(config["client-query-buffer-limit"]):
-                log(f"Closing client that reached max query buffer length: {client_info_line(client.session)}")
+                log(f"Closing client that reached max query buffer length: {client_info_line(client.session)}",
+                    "warning")
                 self.close(client)
                 return
             client.parser.max_bulk_len = int(config["proto-max-bulk-len"])
@@ -427,6 +435,19 @@ class Server:
 # --8<-- [end:event_loop]
 
 
+# --8<-- [start:keepalive]
+def keep_alive(sock: socket.socket, seconds: int) -> None:
+    """tcp-keepalive: after `seconds` of silence the kernel probes the peer,
+    three times `seconds` / 3 apart, and resets a connection nobody answers.
+    Without it, a client whose machine vanished (no FIN, no RST) would hold
+    its connection, and its place under maxclients, forever."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, seconds)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(seconds // 3, 1))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+# --8<-- [end:keepalive]
+
+
 def address_of(socket_address: tuple) -> str:
     """ "ip:port" as Redis writes a client's address; "[ip]:port" for IPv6."""
     host, port = socket_address[:2]
@@ -435,6 +456,7 @@ def address_of(socket_address: tuple) -> str:
 
 def main() -> None:
     config, config_file = parse_args(sys.argv[1:])
+    log.configure(config)
     # Like Redis, work in `dir`: the files the server writes are relative to it.
     try:
         os.chdir(config["dir"])
@@ -451,6 +473,7 @@ def main() -> None:
             # Never start on part of the data: whoever runs the server decides.
             sys.exit(f"{error}\nThe server is not started; the files are left as they are.")
         print(f"Listening on {host}:{port}", flush=True)
+        log("Ready to accept connections")
         server.run_forever()
 
 

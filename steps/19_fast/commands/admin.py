@@ -82,13 +82,22 @@ def time_(session: Session, args: list[bytes]) -> Reply:
 def debug(session: Session, args: list[bytes]) -> Reply:
     # Only the DEBUG subcommands the tests need. Redis's own test suite
     # turns the active expiry cycle off with SET-ACTIVE-EXPIRE to watch lazy
-    # expiry alone, and checks a save and a load with RELOAD.
+    # expiry alone, checks a save and a load with RELOAD, and stalls the
+    # server on purpose with SLEEP (seconds, a fraction allowed).
     if args[1].lower() == b"set-active-expire" and len(args) == 3:
         for db in session.server.databases:
             db.active_expiry = args[2] != b"0"
         return OK
     if args[1].lower() == b"reload" and len(args) == 2:
         session.server.persistence.reload()
+        return OK
+    if args[1].lower() == b"sleep" and len(args) == 3:
+        try:  # read as Redis reads it, with strtod(): what is no number sleeps 0
+            seconds = float(args[2])
+        except ValueError:
+            seconds = 0.0
+        if 0 < seconds < 1e9:  # not NaN, not forever
+            time.sleep(seconds)
         return OK
     raise CommandError(f"ERR unknown subcommand or wrong number of arguments for "
                        f"'{as_text(args[1])}'. Try DEBUG HELP.")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 import long_double
 from blocking import Blocked, BlockedClients
 from keyspace_events import GENERIC, KeyEvents
+from latency import LatencyMonitor
 from pubsub import PubSub, Subscriptions
 from resp import NO_REPLY, NULL_ARRAY, Error, Reply, SimpleString, parse_int64
 from memory import Evictor
@@ -67,6 +68,7 @@ class ServerState:
     to_close: list[Session] = field(default_factory=list)
     pubsub: PubSub = field(default_factory=PubSub)
     slowlog: SlowLog = field(default_factory=SlowLog)
+    latency: LatencyMonitor = field(default_factory=LatencyMonitor)
     monitors: list[Session] = field(default_factory=list)  # the clients that ran MONITOR, in order
     pause: ClientPause = field(default_factory=ClientPause)  # CLIENT PAUSE
     evictor: Evictor = field(init=False)  # maxmemory's: see memory.py
@@ -298,6 +300,9 @@ def call(session: Session, entry: Command, args: list[bytes]) -> Reply:
     if 0 <= threshold <= elapsed and "skip_slowlog" not in entry.flags:
         session.server.slowlog.add(args, elapsed, session.address, session.name,
                                    int(session.server.config["slowlog-max-len"]))
+    latency_threshold = int(session.server.config["latency-monitor-threshold"])  # in ms; 0: off
+    if latency_threshold and elapsed // 1000 >= latency_threshold:
+        session.server.latency.add("fast-command" if "fast" in entry.flags else "command", elapsed // 1000)
     if session.server.monitors:
         feed(session, entry, args)  # monitor.py
     stats.commands_processed += 1

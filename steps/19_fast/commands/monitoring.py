@@ -1,8 +1,8 @@
-"""MONITOR (monitor.py), and CLIENT PAUSE and UNPAUSE (pause.py)."""
+"""MONITOR (monitor.py), CLIENT PAUSE and UNPAUSE (pause.py), and LATENCY (latency.py)."""
 
 from __future__ import annotations
 
-from commands.base import CommandError, Session, as_text, command
+from commands.base import CommandError, Session, as_text, command, help_reply
 from pause import ALL, WRITE
 from resp import NO_REPLY, OK, Reply, parse_int64
 from store import now_ms
@@ -23,6 +23,7 @@ def monitor(session: Session, args: list[bytes]) -> Reply:
     return OK
 
 
+# --8<-- [start:pause]
 @command("client|pause", -3, "admin noscript loading stale", (0, 0, 0), "connection", "2.9.50",
          "Stop processing commands from clients for some time", "timeout [WRITE | ALL]")
 def client_pause(session: Session, args: list[bytes]) -> Reply:
@@ -50,3 +51,46 @@ def client_pause(session: Session, args: list[bytes]) -> Reply:
 def client_unpause(session: Session, args: list[bytes]) -> Reply:
     session.server.pause.unpause()  # the event loop then runs what waited
     return OK
+# --8<-- [end:pause]
+
+
+# --8<-- [start:latency]
+@command("latency", -2, "", (0, 0, 0), "server", "2.8.13", "A container for latency diagnostics commands")
+def latency(session: Session, args: list[bytes]) -> Reply:
+    raise CommandError(f"ERR unknown subcommand '{as_text(args[1])}'. Try LATENCY HELP.")
+
+
+@command("latency|latest", 2, "admin noscript loading stale", (0, 0, 0), "server", "2.8.13",
+         "Return the latest latency samples for all events.")
+def latency_latest(session: Session, args: list[bytes]) -> Reply:
+    # For each event: its name, when it last happened, how long it took then, and its worst.
+    return [[name.encode(), *event.samples[-1], event.worst]
+            for name, event in session.server.latency.events.items()]
+
+
+@command("latency|history", 3, "admin noscript loading stale", (0, 0, 0), "server", "2.8.13",
+         "Return timestamp-latency samples for the event.", "event")
+def latency_history(session: Session, args: list[bytes]) -> Reply:
+    event = session.server.latency.events.get(args[2].decode("utf-8", "surrogateescape"))
+    return [list(sample) for sample in event.samples] if event else []
+
+
+@command("latency|reset", -2, "admin noscript loading stale", (0, 0, 0), "server", "2.8.13",
+         "Reset latency data for one or more events.", "[event [event ...]]")
+def latency_reset(session: Session, args: list[bytes]) -> Reply:
+    return session.server.latency.reset([name.decode("utf-8", "surrogateescape") for name in args[2:]])
+# --8<-- [end:latency]
+
+
+@command("latency|help", 2, "loading stale", (0, 0, 0), "server", "2.8.13",
+         "Show helpful text about the different subcommands.")
+def latency_help(session: Session, args: list[bytes]) -> Reply:
+    return help_reply("LATENCY", [
+        "HISTORY <event>",
+        "    Return time-latency samples for the <event> class.",
+        "LATEST",
+        "    Return the latest latency samples for all events.",
+        "RESET [<event> ...]",
+        "    Reset latency data of one or more <event> classes.",
+        "    (default: reset all data for all event classes)",
+    ])

@@ -4,7 +4,7 @@ written to disk now (the machinery is in persistence.py)."""
 from __future__ import annotations
 
 from commands.base import SYNTAX_ERROR, CommandError, Session, command
-from persistence import log
+from log import log
 from resp import NO_REPLY, OK, Reply, SimpleString
 
 
@@ -60,7 +60,7 @@ def shutdown(session: Session, args: list[bytes]) -> Reply:
     if b"ABORT" in flags:
         raise CommandError("ERR No shutdown in progress.")
     save = True if b"SAVE" in flags else False if b"NOSAVE" in flags else None
-    log("User requested shutdown...")
+    log("User requested shutdown...", "warning")
     if not session.server.persistence.shutdown(save, force=b"FORCE" in flags):
         raise CommandError("ERR Errors trying to SHUTDOWN. Check logs.")
     session.server.shutting_down = True
