@@ -22,7 +22,7 @@ of the cost.
 Usage:
 
     .venv/bin/pip install -r bench/requirements.txt   # py-spy
-    .venv/bin/python bench/profile.py [--step 18] [--load "-t get -n 100000 -P 16 -c 50"] [--top 25] [--no-write]
+    .venv/bin/python bench/profile_step.py [--step 18] [--load "-t get -n 100000 -P 16 -c 50"] [--top 25] [--no-write]
 
 It writes docs/performance/profile-NN.md (the table, in a section the docs
 can include) and docs/images/stepNN-flame.svg (an interactive SVG: open it
@@ -205,7 +205,7 @@ def main() -> None:
                                                   f"redis-benchmark {args.load}, sampled by py-spy")
             if flame_rates is not None and not args.no_write:
                 shutil.copyfile(svg, svg_path)
-    command = (f".venv/bin/python bench/profile.py --step {step} --load {shlex.quote(args.load)} "
+    command = (f".venv/bin/python bench/profile_step.py --step {step} --load {shlex.quote(args.load)} "
                f"--top {args.top}")
     lines = [f"Measured on {date}, on {run.machine_line(machine)}; the steps as of {machine['code']}.", "",
              "Reproduce with:", "", "```text", command, "```", "",
@@ -220,7 +220,7 @@ def main() -> None:
              "table are the ones to read.", "",
              *top_table(stats, args.top), ""]
     text = "\n".join([f"# Profile of step {step} under load", "",
-                      "Written by `bench/profile.py`; the step's page includes it.", "",
+                      "Written by `bench/profile_step.py`; the step's page includes it.", "",
                       *run.section("profile", lines)])
     print(text)
     print(f"py-spy: {flame_note}")
