@@ -469,7 +469,8 @@ def test_a_full_scan_returns_every_key(raw, r, key):
     assert set(found) == names
 
 
-@pytest.mark.own_steps("our SCAN returns each key once while no key changes; Redis may return one twice while its table rehashes")
+@pytest.mark.own_steps("our SCAN returns each key once while no key changes; "
+                        "Redis may return one twice while its table rehashes")
 def test_a_full_scan_returns_every_key_exactly_once(raw, r, key):
     fill(r, key, 1000)
     found, _ = full_scan(raw(), "COUNT", 7)

@@ -240,7 +240,8 @@ def test_blmove_woken_onto_a_key_of_another_type_gets_wrongtype(blocker, call):
 
 
 @pytest.mark.parametrize("words", [["RENAME", "other", "key"], ["COPY", "other", "key"],
-                                   ["LMOVE", "other", "key", "LEFT", "LEFT"], ["SORT", "other", "ALPHA", "STORE", "key"]])
+                                   ["LMOVE", "other", "key", "LEFT", "LEFT"],
+                                   ["SORT", "other", "ALPHA", "STORE", "key"]])
 def test_a_key_created_by_another_command_wakes_the_client(blocker, call, words):
     call("RPUSH", "other", "value")
     waiting = blocker("BLPOP", "key", "0")
