@@ -128,8 +128,11 @@ MODES = (
 )
 
 
-# A log line below warning level, as steps from 18 on write them: pid:role, date, time, level mark.
-LOG_NOTICE = re.compile(r"^\d+:[MC] \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} [.*-] ")
+# Log lines in Redis's format (pid:role, date, time, level mark), as steps
+# from 18 on write them, that say nothing went wrong: those below warning
+# level, and the shutdown our own Ctrl-C asks for at the end.
+EXPECTED_LOG = re.compile(r"^\d+:[MC] \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} ([.*-] |# ("
+                          r"Received SIGINT scheduling shutdown|User requested shutdown|Redis is now ready to exit))")
 
 
 # --------------------------------------------------------------------------
@@ -939,12 +942,11 @@ def main() -> None:
     machine["parser_load_average"] = f"{os.getloadavg()[0]:.1f}"
 
     # Everything a server printed to stderr is worth a look: a traceback there
-    # is a bug the load found. Steps from 18 on log there in Redis's format;
-    # their notices (such as "Ready to accept connections") are no problem.
+    # is a bug the load found. Steps from 18 on log there, in Redis's format.
     server_errors = {}
     for target in targets:
         lines = target.stderr_path.read_text(errors="replace").splitlines()
-        text = "\n".join(line for line in lines if not LOG_NOTICE.match(line)).strip()[-4000:]
+        text = "\n".join(line for line in lines if not EXPECTED_LOG.match(line)).strip()[-4000:]
         if target.restarts:
             text = f"(it died and was restarted {target.restarts} times)\n{text}"
         if text:
