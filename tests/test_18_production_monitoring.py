@@ -17,7 +17,7 @@ import pytest
 
 from clients import RawConnection, redis_py
 from conftest import ServerProcess
-from helpers import same_command_table_entries, wait_until
+from helpers import info_field, same_command_table_entries, wait_until
 
 FEED_LINE = re.compile(rb'^\+(\d+)\.(\d{6}) \[(\d+) ([0-9.:]+)\] (.*)\r\n$')
 
@@ -213,9 +213,9 @@ def logged(path, message: str) -> list[re.Match]:
 def test_every_log_line_has_redis_format_and_says_the_server_is_ready(spawn, tmp_path):
     log = tmp_path / "server.log"
     process = spawn("--logfile", str(log))
-    connect(process).call("PING")
+    pid = int(info_field(connect(process).call, "server", "process_id"))
     assert [(int(line[1]), line[2], line[3]) for line in logged(log, "Ready to accept connections")] == [
-        (process.process.pid, "M", "*")]
+        (pid, "M", "*")]
 
 
 def test_loglevel_verbose_logs_each_connection_and_warning_does_not(spawn, tmp_path):
