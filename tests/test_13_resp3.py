@@ -593,6 +593,17 @@ def test_client_help_lists_subcommands_as_status_lines(call):
     assert "SETNAME <name>" in lines and "REPLY (ON|OFF|SKIP)" in lines
 
 
+def test_command_help_lists_its_subcommands_as_status_lines(call):
+    lines = call("COMMAND", "HELP")
+    assert lines[0] == "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    assert lines[-2:] == ["HELP", "    Prints this help."]
+    assert "COUNT" in lines and "DOCS [<command-name> ...]" in lines
+
+
+def test_command_help_appears_in_the_command_table_as_in_redis(call, reference_redis):
+    same_command_table_entries(call, reference_redis, ["command|help"])
+
+
 # --- INFO ------------------------------------------------------------------------------------
 
 DEFAULT_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from commands.base import (COMMANDS, SYNTAX_ERROR, Command, CommandError, Session, as_text, c_int,
-                           check_database, command)
+from commands.base import (COMMANDS, SYNTAX_ERROR, Command, CommandError, Session, as_text, c_int, check_database,
+                           command, help_reply)
 from resp import OK, Map, Reply, Set, SimpleString
 
 
@@ -131,6 +131,27 @@ def command_list(session: Session, args: list[bytes]) -> Reply:
         raise CommandError(SYNTAX_ERROR)  # FILTERBY is not supported here
     return [name.encode() for entry in COMMANDS.values()
             for name in [entry.name, *(sub.name for sub in entry.subcommands.values())]]
+
+
+@command("command|help", 2, "loading stale", (0, 0, 0), "server", "5.0.0",
+         "Show helpful text about the different subcommands")
+def command_help(session: Session, args: list[bytes]) -> Reply:
+    return help_reply("COMMAND", [
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+    ])
 
 
 def find(name: bytes) -> Command | None:
