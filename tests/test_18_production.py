@@ -104,6 +104,27 @@ def test_a_bulk_longer_than_proto_max_bulk_len_is_a_protocol_error(call, raw):
         call("CONFIG", "SET", "proto-max-bulk-len", "512mb")
 
 
+@pytest.fixture
+def one_megabyte_bulks(call):
+    assert call("CONFIG", "SET", "proto-max-bulk-len", "1mb") == "OK"
+    yield
+    call("CONFIG", "SET", "proto-max-bulk-len", "512mb")
+
+
+def test_proto_max_bulk_len_limits_the_strings_setrange_and_append_make(call, one_megabyte_bulks):
+    too_long = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+    assert call("SETRANGE", "string", 1024 * 1024, "x") == too_long
+    assert call("SETRANGE", "string", 1024 * 1024 - 1, "x") == 1024 * 1024  # exactly the limit is allowed
+    assert call("APPEND", "string", "y") == too_long
+
+
+def test_proto_max_bulk_len_limits_the_table_lcs_may_build(call, one_megabyte_bulks):
+    call("SET", "first", "a" * 600)
+    call("SET", "second", "b" * 600)  # 601 x 601 cells of 4 bytes: more than 1 MB
+    assert call("LCS", "first", "second") == (
+        "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+
+
 def test_a_client_whose_input_passes_client_query_buffer_limit_is_closed(call, raw):
     assert call("CONFIG", "SET", "client-query-buffer-limit", "1mb") == "OK"
     try:

@@ -9,10 +9,18 @@ import long_double
 from commands.base import (INT64_MAX, INT64_MIN, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE, CommandError, Session,
                            command, get_string, integer_arg, reading)
 from keyspace_events import GENERIC, STRING
-from resp import MAX_BULK_LEN, OK, Map, Reply, parse_int64
+from resp import OK, Map, Reply, parse_int64
 from store import now_ms
 
 TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+
+
+def max_string_length(session: Session) -> int:
+    """proto-max-bulk-len: the longest argument a client may send, and so, as
+    in Redis, the longest string APPEND or SETRANGE may make (and the most
+    memory LCS's table may take)."""
+    return int(session.server.config["proto-max-bulk-len"])
+
 
 TIME_OPTIONS = (b"EX", b"PX", b"EXAT", b"PXAT")
 
@@ -233,7 +241,7 @@ def strlen(session: Session, args: list[bytes]) -> Reply:
 @command("append", 3, "write denyoom fast", (1, 1, 1), "string", "2.0.0", "Append a value to a key", "key value")
 def append(session: Session, args: list[bytes]) -> Reply:
     old = get_string(session, args[1]) or b""  # a missing key is created
-    if len(old) + len(args[2]) > MAX_BULK_LEN:
+    if len(old) + len(args[2]) > max_string_length(session):
         raise CommandError(TOO_LONG)
     # Redis grows the string in place, so the key keeps its TTL. (Python's
     # bytes cannot grow: we copy the whole string each time.)
@@ -272,7 +280,7 @@ def setrange(session: Session, args: list[bytes]) -> Reply:
         # Nothing to write: the reply is the current length, and neither a
         # missing key nor a huge offset matters.
         return len(old or b"")
-    if offset + len(patch) > MAX_BULK_LEN:
+    if offset + len(patch) > max_string_length(session):
         raise CommandError(TOO_LONG)
     # Writing past the end pads the gap with zero bytes.
     padded = (old or b"").ljust(offset, b"\0")
@@ -317,7 +325,7 @@ def lcs(session: Session, args: list[bytes]) -> Reply:
         i += 1
     if want_length and want_ranges:
         raise CommandError("ERR If you want both the length and indexes, please just use IDX.")
-    if (len(a) + 1) * (len(b) + 1) * 4 > MAX_BULK_LEN:  # Redis's table takes 4 bytes a cell
+    if (len(a) + 1) * (len(b) + 1) * 4 > max_string_length(session):  # Redis's table takes 4 bytes a cell
         raise CommandError("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
     table = lcs_table(a, b)
     if want_length:
