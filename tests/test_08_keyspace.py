@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from clients import command_docs, redis_cli_help, redis_py
+from clients import RawConnection, command_docs, redis_cli_help, redis_py
 from helpers import (INT64_MAX, INT64_MIN, NOT_A_FLOAT, NOT_AN_INTEGER, differential_run, expire_now, follow_scan,
                      ms_now, random_float, random_index, random_integer, random_value, scanned, wait_past,
                      with_wrong_arity_now_and_then, wrong_arity, wrong_arity_cases)
@@ -1339,6 +1339,16 @@ def test_command_info_describes_the_string_commands_as_redis_does(call, name, ar
 def test_command_docs_gives_the_summary_and_version_of_the_string_commands(call, name, since, summary):
     docs = command_docs(call, name)
     assert (docs[b"summary"], docs[b"since"], docs[b"group"]) == (summary.encode(), since.encode(), b"string")
+
+
+def test_every_command_has_the_acl_categories_redis_gives_it(call, reference_redis):
+    reference = RawConnection(reference_redis.host, reference_redis.port)
+    try:
+        for name in call("COMMAND", "LIST"):
+            ours, theirs = call("COMMAND", "INFO", name)[0], reference.call("COMMAND", "INFO", name)[0]
+            assert ours[6] == theirs[6], name  # in Redis's order
+    finally:
+        reference.close()
 
 
 # --- differential: random string commands, compared with a real redis-server ----------------------

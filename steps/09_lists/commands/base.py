@@ -72,6 +72,9 @@ class Command:
     # e.g. "key [key ...]". COMMAND DOCS turns it into the structure redis-cli
     # uses for its hints and `help`.
     syntax: str
+    # ACL categories Redis gives it instead of its group's (COMMAND INFO
+    # adds those its flags imply); None: its group's.
+    categories: list[str] | None = None
     subcommands: dict[str, Command] = field(default_factory=dict)
 
 
@@ -79,12 +82,13 @@ COMMANDS: dict[str, Command] = {}
 
 
 def command(name: str, arity: int, flags: str, keys: tuple[int, int, int], group: str, since: str,
-            summary: str, syntax: str = "") -> Callable[[Handler], Handler]:
+            summary: str, syntax: str = "", categories: str | None = None) -> Callable[[Handler], Handler]:
     """Decorator that files a handler in COMMANDS (or, for "config|get", in
     the subcommands of its container, which must be filed first)."""
 
     def register(handler: Handler) -> Handler:
-        entry = Command(name, handler, arity, flags.split(), keys, group, since, summary, syntax)
+        entry = Command(name, handler, arity, flags.split(), keys, group, since, summary, syntax,
+                        None if categories is None else categories.split())
         container, _, sub = name.partition("|")
         if sub:
             COMMANDS[container].subcommands[sub] = entry

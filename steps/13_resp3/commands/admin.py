@@ -11,7 +11,8 @@ from resp import OK, Map, Reply, Set, SimpleString
 
 
 @command("dbsize", 1, "readonly fast", (0, 0, 0), "server", "1.0.0",
-         "Return the number of keys in the selected database")
+         "Return the number of keys in the selected database",
+         categories="@keyspace")
 def dbsize(session: Session, args: list[bytes]) -> Reply:
     return len(session.db)
 
@@ -23,7 +24,8 @@ def check_flush_mode(args: list[bytes]) -> None:
 
 
 @command("flushdb", -1, "write", (0, 0, 0), "server", "1.0.0",
-         "Remove all keys from the current database", "[ASYNC | SYNC]")
+         "Remove all keys from the current database", "[ASYNC | SYNC]",
+         categories="@keyspace @dangerous")
 def flushdb(session: Session, args: list[bytes]) -> Reply:
     check_flush_mode(args)
     session.db.clear()
@@ -31,7 +33,8 @@ def flushdb(session: Session, args: list[bytes]) -> Reply:
 
 
 @command("flushall", -1, "write", (0, 0, 0), "server", "1.0.0",
-         "Remove all keys from all databases", "[ASYNC | SYNC]")
+         "Remove all keys from all databases", "[ASYNC | SYNC]",
+         categories="@keyspace @dangerous")
 def flushall(session: Session, args: list[bytes]) -> Reply:
     check_flush_mode(args)
     for db in session.server.databases:
@@ -40,7 +43,8 @@ def flushall(session: Session, args: list[bytes]) -> Reply:
 
 
 @command("swapdb", 3, "write fast", (0, 0, 0), "server", "4.0.0", "Swaps two Redis databases",
-         "index1 index2")
+         "index1 index2",
+         categories="@keyspace @dangerous")
 def swapdb(session: Session, args: list[bytes]) -> Reply:
     # Both numbers are read before either is checked against the number of databases.
     first = c_int(args[1], "ERR invalid first DB index")
@@ -60,7 +64,8 @@ def time_(session: Session, args: list[bytes]) -> Reply:
 
 
 @command("lastsave", 1, "loading stale fast", (0, 0, 0), "server", "1.0.0",
-         "Get the UNIX time stamp of the last successful save to disk")
+         "Get the UNIX time stamp of the last successful save to disk",
+         categories="@admin @dangerous")
 def lastsave(session: Session, args: list[bytes]) -> Reply:
     return int(session.server.started)  # nothing is saved yet: Redis counts from its start, too
 
@@ -79,27 +84,31 @@ def debug(session: Session, args: list[bytes]) -> Reply:
 
 
 # --8<-- [start:introspection]
-@command("command", -1, "loading stale", (0, 0, 0), "server", "2.8.13", "Get array of Redis command details")
+@command("command", -1, "loading stale", (0, 0, 0), "server", "2.8.13", "Get array of Redis command details",
+         categories="@connection")
 def command_(session: Session, args: list[bytes]) -> Reply:
     return [command_info(entry) for entry in COMMANDS.values()]
 
 
 @command("command|count", 2, "loading stale", (0, 0, 0), "server", "2.8.13",
-         "Get total number of Redis commands")
+         "Get total number of Redis commands",
+         categories="@connection")
 def command_count(session: Session, args: list[bytes]) -> Reply:
     return len(COMMANDS)
 
 
 @command("command|info", -2, "loading stale", (0, 0, 0), "server", "2.8.13",
          "Get array of specific Redis command details, or all when no argument is given",
-         "[command-name [command-name ...]]")
+         "[command-name [command-name ...]]",
+         categories="@connection")
 def command_info_(session: Session, args: list[bytes]) -> Reply:
     names = args[2:] or [name.encode() for name in COMMANDS]
     return [command_info(entry) if (entry := find(name)) else None for name in names]
 
 
 @command("command|docs", -2, "loading stale", (0, 0, 0), "server", "7.0.0",
-         "Get array of specific Redis command documentation", "[command-name [command-name ...]]")
+         "Get array of specific Redis command documentation", "[command-name [command-name ...]]",
+         categories="@connection")
 def command_docs(session: Session, args: list[bytes]) -> Reply:
     # redis-cli asks for this when it starts, to offer help and hints. A map
     # of name -> docs (in RESP2 a flat list: name, docs, name, docs, ...).
@@ -109,7 +118,8 @@ def command_docs(session: Session, args: list[bytes]) -> Reply:
 
 
 @command("command|list", -2, "loading stale", (0, 0, 0), "server", "7.0.0",
-         "Get an array of Redis command names")
+         "Get an array of Redis command names",
+         categories="@connection")
 def command_list(session: Session, args: list[bytes]) -> Reply:
     if len(args) > 2:
         raise CommandError(SYNTAX_ERROR)  # FILTERBY is not supported here
@@ -118,7 +128,8 @@ def command_list(session: Session, args: list[bytes]) -> Reply:
 
 
 @command("command|help", 2, "loading stale", (0, 0, 0), "server", "5.0.0",
-         "Show helpful text about the different subcommands")
+         "Show helpful text about the different subcommands",
+         categories="@connection")
 def command_help(session: Session, args: list[bytes]) -> Reply:
     return help_reply("COMMAND", [
         "(no subcommand)",
@@ -146,13 +157,43 @@ def find(name: bytes) -> Command | None:
 
 
 # Where an ACL category's name differs from the docs' group name.
-CATEGORY_OF_GROUP = {"generic": "keyspace", "sorted-set": "sortedset"}
+# --8<-- [start:categories]
+# The ACL category of each group of commands; the server's own have none.
+GROUP_CATEGORIES = {"generic": "@keyspace", "string": "@string", "list": "@list", "hash": "@hash", "set": "@set",
+                    "sorted-set": "@sortedset", "pubsub": "@pubsub", "transactions": "@transaction",
+                    "connection": "@connection", "scripting": "@scripting"}
+# The order Redis lists them in (the order of its category bits).
+CATEGORY_ORDER = ["@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string", "@bitmap",
+                  "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin", "@fast", "@slow", "@blocking",
+                  "@dangerous", "@connection", "@transaction", "@scripting"]
+
+
+def acl_categories(entry: Command) -> list[SimpleString]:
+    """The ACL categories of a command, by Redis's rule: its group's (unless
+    it says otherwise, or is a container of subcommands), then what its
+    flags imply: write, read, admin (which is dangerous too), fast or else slow."""
+    if entry.categories is not None:
+        categories = set(entry.categories)
+    elif entry.subcommands or entry.group not in GROUP_CATEGORIES:
+        categories = set()
+    else:
+        categories = {GROUP_CATEGORIES[entry.group]}
+    implied = {"write": ["@write"], "readonly": ["@read"], "admin": ["@admin", "@dangerous"], "pubsub": ["@pubsub"],
+               "fast": ["@fast"], "blocking": ["@blocking"]}
+    for flag in entry.flags:
+        categories.update(implied.get(flag, []))
+    if "@scripting" in categories:
+        categories.discard("@read")  # a script may do anything: never a read-only category
+    if "@fast" not in categories:
+        categories.add("@slow")
+    return [SimpleString(name) for name in CATEGORY_ORDER if name in categories]
+# --8<-- [end:categories]
 
 
 def command_info(entry: Command) -> Reply:
     """The ten fields Redis 7 gives for a command."""
     first, last, step = entry.keys
-    categories = Set([SimpleString("@" + CATEGORY_OF_GROUP.get(entry.group, entry.group))])
+    categories = Set(acl_categories(entry))
     return [
         entry.name.encode(), entry.arity, Set(SimpleString(flag) for flag in entry.flags),
         first, last, step, categories,

@@ -239,7 +239,8 @@ def move(session: Session, args: list[bytes]) -> Reply:
 
 # --8<-- [start:keys]
 @command("keys", 2, "readonly", (0, 0, 0), "generic", "1.0.0", "Find all keys matching the given pattern",
-         "pattern")
+         "pattern",
+         categories="@keyspace @dangerous")
 def keys_(session: Session, args: list[bytes]) -> Reply:
     pattern = args[1]
     # Redis skips matching altogether for "*", the usual case. That is

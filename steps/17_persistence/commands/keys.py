@@ -262,7 +262,8 @@ def move(session: Session, args: list[bytes]) -> Reply:
 
 # --8<-- [start:keys]
 @command("keys", 2, "readonly", (0, 0, 0), "generic", "1.0.0", "Find all keys matching the given pattern",
-         "pattern")
+         "pattern",
+         categories="@keyspace @dangerous")
 def keys_(session: Session, args: list[bytes]) -> Reply:
     pattern = args[1]
     # Redis skips matching altogether for "*", the usual case. That is
@@ -362,7 +363,8 @@ def dump(session: Session, args: list[bytes]) -> Reply:
 
 @command("restore", -4, "write denyoom", (1, 1, 1), "generic", "2.6.0",
          "Create a key using the provided serialized value, previously obtained using DUMP.",
-         "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]")
+         "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+         categories="@keyspace @dangerous")
 def restore(session: Session, args: list[bytes]) -> Reply:
     key, options, position = args[1], set(), 4
     while position < len(args):

@@ -169,7 +169,8 @@ SECTIONS: dict[str, tuple[str, Callable[[ServerState], dict[str, object]], bool]
 
 # --8<-- [start:info]
 @command("info", -1, "loading stale", (0, 0, 0), "server", "1.0.0",
-         "Get information and statistics about the server", "[section [section ...]]")
+         "Get information and statistics about the server", "[section [section ...]]",
+         categories="@dangerous")
 def info(session: Session, args: list[bytes]) -> Reply:
     asked = {arg.lower().decode("utf-8", "surrogateescape") for arg in args[1:]} or {"default"}
     everything = bool(asked & {"all", "everything"})

@@ -40,7 +40,8 @@ def bgrewriteaof(session: Session, args: list[bytes]) -> Reply:
 
 
 @command("lastsave", 1, "loading stale fast", (0, 0, 0), "server", "1.0.0",
-         "Get the UNIX time stamp of the last successful save to disk")
+         "Get the UNIX time stamp of the last successful save to disk",
+         categories="@admin @dangerous")
 def lastsave(session: Session, args: list[bytes]) -> Reply:
     return session.server.persistence.last_save
 

@@ -137,7 +137,8 @@ def pubsub_shardnumsub(session: Session, args: list[bytes]) -> Reply:
 
 
 @command("pubsub|help", 2, "loading stale", (0, 0, 0), "pubsub", "6.2.0",
-         "Show helpful text about the different subcommands")
+         "Show helpful text about the different subcommands",
+         categories="")  # as in Redis: @slow, and not @pubsub
 def pubsub_help(session: Session, args: list[bytes]) -> Reply:
     return help_reply("PUBSUB", [
         "CHANNELS [<pattern>]",

@@ -42,7 +42,8 @@ class SortOptions:
 
 
 @command("sort", -2, "write denyoom movablekeys", (1, 1, 1), "generic", "1.0.0",
-         "Sort the elements in a list, set or sorted set", SYNTAX + " [STORE destination]")
+         "Sort the elements in a list, set or sorted set", SYNTAX + " [STORE destination]",
+         categories="@set @sortedset @list @dangerous")
 def sort(session: Session, args: list[bytes]) -> Reply:
     options = parse_options(args, can_store=True)
     with reading(session):  # it may write, but what it looks up it reads: INFO counts those lookups
@@ -50,7 +51,8 @@ def sort(session: Session, args: list[bytes]) -> Reply:
 
 
 @command("sort_ro", -2, "readonly movablekeys", (1, 1, 1), "generic", "7.0.0",
-         "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", SYNTAX)
+         "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", SYNTAX,
+         categories="@set @sortedset @list @dangerous")
 def sort_ro(session: Session, args: list[bytes]) -> Reply:
     # SORT may write (with STORE), so a read-only replica or a script that
     # must not write cannot send it: SORT_RO is the same without STORE.
