@@ -848,7 +848,9 @@ def test_redis_benchmark_finds_the_config_it_asks_for(server):
             "|PXAT unix-time-milliseconds|KEEPTTL]", "Set the string value of a key"),
     ("COPY", "COPY source destination [DB destination-db] [REPLACE]", "Copy a key"),
     ("SCAN", "SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]", "Incrementally iterate the keys space"),
-], ids=["SET", "COPY", "SCAN"])
+    ("COMMAND LIST", "COMMAND LIST [FILTERBY MODULE module-name|ACLCAT category|PATTERN pattern]",
+     "Get an array of Redis command names"),
+], ids=["SET", "COPY", "SCAN", "COMMAND-LIST"])
 def test_redis_cli_help_shows_syntax_and_summary(server, command, syntax, summary):
     # Interactive redis-cli builds `help` from COMMAND DOCS.
     text = redis_cli_help(server.port, command)
@@ -1347,6 +1349,36 @@ def test_every_command_has_the_acl_categories_redis_gives_it(call, reference_red
         for name in call("COMMAND", "LIST"):
             ours, theirs = call("COMMAND", "INFO", name)[0], reference.call("COMMAND", "INFO", name)[0]
             assert ours[6] == theirs[6], name  # in Redis's order
+    finally:
+        reference.close()
+
+
+def test_command_list_filterby_pattern_matches_names_without_regard_to_case(call):
+    found = call("COMMAND", "LIST", "FILTERBY", "PATTERN", "CONFIG|*")
+    assert {b"config|get", b"config|set"} <= set(found)
+    assert all(name.startswith(b"config|") for name in found)
+
+
+def test_command_list_filterby_aclcat_and_module(call):
+    dangerous = call("COMMAND", "LIST", "FILTERBY", "ACLCAT", "dangerous")
+    assert {b"keys", b"flushall"} <= set(dangerous) and b"get" not in dangerous
+    assert call("COMMAND", "LIST", "FILTERBY", "ACLCAT", "@read") == []  # a category is named without its "@"
+    assert call("COMMAND", "LIST", "FILTERBY", "MODULE", "nosuchmodule") == []
+
+
+@pytest.mark.parametrize("words", [["FILTERBY", "PATTERN"], ["FILTERBY", "KIND", "x"],
+                                   ["FILTERBY", "PATTERN", "a", "b"], ["ANYTHING"]])
+def test_command_list_filter_errors(call, words):
+    assert call("COMMAND", "LIST", *words) == "ERR syntax error"
+
+
+@pytest.mark.parametrize("category", ["read", "write", "fast", "keyspace", "string", "dangerous", "connection"])
+def test_command_list_filterby_aclcat_lists_what_redis_lists(call, reference_redis, category):
+    reference = RawConnection(reference_redis.host, reference_redis.port)
+    try:
+        ours = set(call("COMMAND", "LIST"))
+        theirs = set(reference.call("COMMAND", "LIST", "FILTERBY", "ACLCAT", category))
+        assert set(call("COMMAND", "LIST", "FILTERBY", "ACLCAT", category)) == theirs & ours
     finally:
         reference.close()
 

@@ -203,12 +203,22 @@ def command_docs(session: Session, args: list[bytes]) -> Reply:
 
 @command("command|list", -2, "loading stale", (0, 0, 0), "server", "7.0.0",
          "Get an array of Redis command names",
-         categories="@connection")
+         "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]", categories="@connection")
 def command_list(session: Session, args: list[bytes]) -> Reply:
-    if len(args) > 2:
-        raise CommandError(SYNTAX_ERROR)  # FILTERBY is not supported here
-    return [name.encode() for entry in COMMANDS.values()
-            for name in [entry.name, *(sub.name for sub in entry.subcommands.values())]]
+    entries = [every for entry in COMMANDS.values() for every in [entry, *entry.subcommands.values()]]
+    if len(args) == 2:
+        return [entry.name.encode() for entry in entries]
+    if len(args) != 5 or args[2].upper() != b"FILTERBY":
+        raise CommandError(SYNTAX_ERROR)
+    kind, value = args[3].upper(), args[4]
+    if kind == b"MODULE":
+        return []  # no module is ever loaded here
+    if kind == b"ACLCAT":  # a category's name, without its "@"
+        category = "@" + value.decode("utf-8", "surrogateescape").lower()
+        return [entry.name.encode() for entry in entries if category in acl_categories(entry)]
+    if kind == b"PATTERN":  # a glob pattern, matched without regard to case, as in Redis
+        return [entry.name.encode() for entry in entries if glob_match(value, entry.name.encode(), nocase=True)]
+    raise CommandError(SYNTAX_ERROR)
 
 
 def find(name: bytes) -> Command | None:
