@@ -267,6 +267,17 @@ def info_field(call, section: str, field: str) -> str:
     return next(iter(sections(call("INFO", section)).values()))[field]
 
 
+def lookups_counted(call, *words: str) -> tuple[int, int]:
+    """Run one command; how many keyspace hits and misses INFO counted for it."""
+    def counts() -> list[int]:
+        return [int(info_field(call, "stats", field)) for field in ("keyspace_hits", "keyspace_misses")]
+
+    before = counts()
+    call(*words)
+    after = counts()
+    return after[0] - before[0], after[1] - before[1]
+
+
 # --- clients as users run them ----------------------------------------------------------------
 
 def redis_py_agrees(server, reference_redis, exercise: Callable[[redis.Redis], list]) -> None:

@@ -18,8 +18,8 @@ import redis.asyncio
 
 from clients import RawConnection
 from conftest import ServerProcess
-from helpers import (SYNTAX_ERROR, asyncio_client_agrees, info_field, redis_cli_agrees, redis_py_agrees,
-                     same_command_table_entries, wait_until)
+from helpers import (SYNTAX_ERROR, asyncio_client_agrees, info_field, lookups_counted, redis_cli_agrees,
+                     redis_py_agrees, same_command_table_entries, wait_until)
 from resp3 import same_frames
 
 
@@ -392,14 +392,8 @@ def test_object_freq_needs_an_lfu_policy(call, key):
     ("OBJECT ENCODING here", 1, 0), ("OBJECT FREQ here", 1, 0), ("OBJECT IDLETIME missing", 0, 1),
     ("MEMORY USAGE here", 0, 0), ("MEMORY USAGE missing", 0, 0)])
 def test_object_looks_a_key_up_as_a_read_and_memory_usage_does_not(call, command, hits, misses):
-    def counts() -> list[int]:
-        return [int(info_field(call, "stats", field)) for field in ("keyspace_hits", "keyspace_misses")]
-
     call("SET", "here", "value")
-    before = counts()
-    call(*command.split())
-    after = counts()
-    assert (after[0] - before[0], after[1] - before[1]) == (hits, misses)
+    assert lookups_counted(call, *command.split()) == (hits, misses)
 
 
 def test_memory_usage_grows_with_the_value(call, key):

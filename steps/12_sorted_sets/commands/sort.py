@@ -84,7 +84,22 @@ def parse_options(args: list[bytes], can_store: bool) -> SortOptions:
 
 # --8<-- [start:sort]
 def sort_generic(session: Session, args: list[bytes], options: SortOptions) -> Reply:
-    value = session.db.get(args[1])
+    found = sorted_values(session, args[1], options)
+    if options.store is None:
+        return found
+    # Stored as a list, replacing whatever the key held; a missing value is
+    # an empty string there, and an empty result deletes the key.
+    if found:
+        session.db.set(options.store, deque(item or b"" for item in found))
+    else:
+        session.db.delete(options.store)
+    return len(found)
+
+
+def sorted_values(session: Session, key: bytes, options: SortOptions) -> list[bytes | None]:
+    """The elements at `key` in order, LIMIT's page of them, or, with GET,
+    what its patterns find for each of those."""
+    value = session.db.get(key)
     if value is not None and not isinstance(value, (deque, set, SortedSet)):
         raise CommandError(WRONGTYPE)
     # A BY pattern without "*" names the same key for every element: there
@@ -106,18 +121,8 @@ def sort_generic(session: Session, args: list[bytes], options: SortOptions) -> R
         elements = sorted_elements(session, elements, options)
     chosen = elements[window(len(elements), options.offset, options.count)]
     if options.gets:
-        found = [looked_up(session, pattern, element) for element in chosen for pattern in options.gets]
-    else:
-        found = chosen
-    if options.store is None:
-        return found
-    # Stored as a list, replacing whatever the key held; a missing value is
-    # an empty string there, and an empty result deletes the key.
-    if found:
-        session.db.set(options.store, deque(item or b"" for item in found))
-    else:
-        session.db.delete(options.store)
-    return len(found)
+        return [looked_up(session, pattern, element) for element in chosen for pattern in options.gets]
+    return chosen
 
 
 def sorted_elements(session: Session, elements: list[bytes], options: SortOptions) -> list[bytes]:

@@ -176,6 +176,9 @@ def find(name: bytes) -> Command | None:
 GROUP_CATEGORIES = {"generic": "@keyspace", "string": "@string", "list": "@list", "hash": "@hash", "set": "@set",
                     "sorted-set": "@sortedset", "pubsub": "@pubsub", "transactions": "@transaction",
                     "connection": "@connection", "scripting": "@scripting"}
+# What a flag puts a command in, besides.
+FLAG_CATEGORIES = {"write": ("@write",), "readonly": ("@read",), "admin": ("@admin", "@dangerous"),
+                   "pubsub": ("@pubsub",), "fast": ("@fast",), "blocking": ("@blocking",)}
 # The order Redis lists them in (the order of its category bits).
 CATEGORY_ORDER = ["@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string", "@bitmap",
                   "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin", "@fast", "@slow", "@blocking",
@@ -192,10 +195,8 @@ def acl_categories(entry: Command) -> list[SimpleString]:
         categories = set()
     else:
         categories = {GROUP_CATEGORIES[entry.group]}
-    implied = {"write": ["@write"], "readonly": ["@read"], "admin": ["@admin", "@dangerous"], "pubsub": ["@pubsub"],
-               "fast": ["@fast"], "blocking": ["@blocking"]}
     for flag in entry.flags:
-        categories.update(implied.get(flag, []))
+        categories.update(FLAG_CATEGORIES.get(flag, ()))
     if "@scripting" in categories:
         categories.discard("@read")  # a script may do anything: never a read-only category
     if "@fast" not in categories:

@@ -45,9 +45,7 @@ class SortOptions:
          "Sort the elements in a list, set or sorted set", SYNTAX + " [STORE destination]",
          categories="@set @sortedset @list @dangerous")
 def sort(session: Session, args: list[bytes]) -> Reply:
-    options = parse_options(args, can_store=True)
-    with reading(session):  # it may write, but what it looks up it reads: INFO counts those lookups
-        return sort_generic(session, args, options)
+    return sort_generic(session, args, parse_options(args, can_store=True))
 
 
 @command("sort_ro", -2, "readonly movablekeys", (1, 1, 1), "generic", "7.0.0",
@@ -88,7 +86,20 @@ def parse_options(args: list[bytes], can_store: bool) -> SortOptions:
 
 # --8<-- [start:sort]
 def sort_generic(session: Session, args: list[bytes], options: SortOptions) -> Reply:
-    value = session.db.get(args[1])
+    with reading(session):  # SORT may write, but what it looks up it reads: INFO counts those lookups
+        found = sorted_values(session, args[1], options)
+    if options.store is None:
+        return found
+    # Stored as a list, replacing whatever the key held; a missing value is
+    # an empty string there, and an empty result deletes the key.
+    store_result(session, options.store, deque(item or b"" for item in found), "sortstore", LIST)
+    return len(found)
+
+
+def sorted_values(session: Session, key: bytes, options: SortOptions) -> list[bytes | None]:
+    """The elements at `key` in order, LIMIT's page of them, or, with GET,
+    what its patterns find for each of those."""
+    value = session.db.get(key)
     if value is not None and not isinstance(value, (deque, set, SortedSet)):
         raise CommandError(WRONGTYPE)
     # A BY pattern without "*" names the same key for every element: there
@@ -110,15 +121,8 @@ def sort_generic(session: Session, args: list[bytes], options: SortOptions) -> R
         elements = sorted_elements(session, elements, options)
     chosen = elements[window(len(elements), options.offset, options.count)]
     if options.gets:
-        found = [looked_up(session, pattern, element) for element in chosen for pattern in options.gets]
-    else:
-        found = chosen
-    if options.store is None:
-        return found
-    # Stored as a list, replacing whatever the key held; a missing value is
-    # an empty string there, and an empty result deletes the key.
-    store_result(session, options.store, deque(item or b"" for item in found), "sortstore", LIST)
-    return len(found)
+        return [looked_up(session, pattern, element) for element in chosen for pattern in options.gets]
+    return chosen
 
 
 def sorted_elements(session: Session, elements: list[bytes], options: SortOptions) -> list[bytes]:
