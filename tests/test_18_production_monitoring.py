@@ -321,6 +321,11 @@ def test_latency_reset_says_how_many_events_it_forgot(call, debug, latency_monit
     assert call("LATENCY", "LATEST") == []
 
 
+def test_debug_sleep_reads_its_seconds_as_strtod_does(debug):
+    assert debug("SLEEP", "0.001") == "OK"
+    assert debug("SLEEP", "not a number") == "OK"  # no number: 0 seconds, no error
+
+
 def test_latency_errors(call):
     assert call("LATENCY", "HISTORY") == "ERR wrong number of arguments for 'latency|history' command"
     assert call("LATENCY", "NOPE") == "ERR unknown subcommand 'NOPE'. Try LATENCY HELP."
